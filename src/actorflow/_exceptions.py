@@ -1,0 +1,47 @@
+"""The exceptions actorflow raises.
+
+    ActorflowError                 root: catch this to catch anything actorflow raises
+    ├── MissingContextError        a run-only API was used outside a flow or task run
+    ├── StateNotFinalError         a result was asked of a state that has not ended
+    ├── RunNotCompletedError       a run ended without completing and had no exception
+    ├── TaskRunnerError            a task runner could not start or do its work
+    └── ForeignFutureError         a future from another flow run was passed to a task
+
+User code's own exceptions are never wrapped: a task that raises `ValueError` makes the
+caller see that `ValueError`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ActorflowError",
+    "ForeignFutureError",
+    "MissingContextError",
+    "RunNotCompletedError",
+    "StateNotFinalError",
+    "TaskRunnerError",
+]
+
+
+class ActorflowError(Exception):
+    """Root of every exception actorflow raises itself."""
+
+
+class MissingContextError(ActorflowError, RuntimeError):
+    """An API that needs a running flow or task was called outside one."""
+
+
+class StateNotFinalError(ActorflowError):
+    """`State.result()` was called on a state that is not final."""
+
+
+class RunNotCompletedError(ActorflowError):
+    """A run ended in a non-completed state that carries no exception of its own."""
+
+
+class TaskRunnerError(ActorflowError):
+    """A task runner failed: it could not start its backend, or lost it."""
+
+
+class ForeignFutureError(ActorflowError, ValueError):
+    """A future that belongs to another flow run was passed to a task."""

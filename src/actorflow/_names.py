@@ -1,0 +1,43 @@
+"""Names for runs: two-word flow run slugs and stable task keys."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Final
+
+_ADJECTIVES: Final = (
+    "amber", "azure", "bold", "brisk", "calm", "cobalt", "copper", "coral", "crimson",
+    "dapper", "dusky", "eager", "ember", "fancy", "fleet", "gentle", "gilded", "glossy",
+    "golden", "hazel", "humble", "indigo", "ivory", "jade", "jolly", "keen", "lively",
+    "lucid", "mellow", "misty", "nimble", "noble", "olive", "onyx", "pearl", "plucky",
+    "quiet", "rapid", "russet", "rustic", "sable", "scarlet", "silver", "sleek", "snowy",
+    "steady", "sunny", "swift", "tawny", "teal", "tidy", "umber", "velvet", "vivid",
+    "wary", "witty", "zesty",
+)
+_NOUNS: Final = (
+    "albatross", "antelope", "badger", "beaver", "bison", "bobcat", "caribou", "condor",
+    "coyote", "crane", "dingo", "dolphin", "eagle", "egret", "falcon", "ferret", "finch",
+    "gazelle", "gecko", "heron", "ibex", "jackal", "jaguar", "kestrel", "koala", "lemur",
+    "lynx", "magpie", "marmot", "marten", "mink", "moose", "narwhal", "ocelot", "osprey",
+    "otter", "owl", "panda", "pelican", "puffin", "quail", "raven", "salmon", "seal",
+    "sparrow", "stork", "swan", "tapir", "tern", "tiger", "toucan", "walrus", "weasel",
+    "wombat", "wren", "yak", "zebra",
+)
+
+_random = random.Random()  # noqa: S311  (names, not secrets)
+
+
+def flow_run_slug() -> str:
+    """A random two-word name such as `olivine-swan`."""
+    return f"{_random.choice(_ADJECTIVES)}-{_random.choice(_NOUNS)}"
+
+
+def task_key(module: str, qualname: str) -> str:
+    """Eight hex digits that identify a task definition, the same in every process."""
+    return hashlib.blake2s(f"{module}:{qualname}".encode(), digest_size=4).hexdigest()
+
+
+def flow_name_for(function_name: str) -> str:
+    """The default flow name: the function's name with `_` replaced by `-`."""
+    return function_name.replace("_", "-")

@@ -1,0 +1,309 @@
+"""The flow-run actor: owns one flow run's state, its runner actor and its body thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from actorflow._context import FlowRunContext, reset_current, set_current
+from actorflow._logging import ensure_console_logging, flow_run_logger
+from actorflow._names import flow_run_slug
+from actorflow.actors.base import ThreadActor, join_actor
+from actorflow.actors.messages import (
+    BodyFinished,
+    ChildFlowRunFinished,
+    ChildFlowRunStarted,
+    RunnerFailed,
+    RunnerStarted,
+    RunnerStopped,
+    StopRunner,
+    TaskRunFinished,
+    TaskRunSubmitted,
+)
+from actorflow.actors.runner import RunnerActor
+from actorflow.actors.task_run import failure_message
+from actorflow.states import State, StateType, aggregate_states
+from actorflow.transitions import decide
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pykka import ActorRef
+
+    from actorflow.actors.system import ActorSystem
+    from actorflow.runners.base import TaskRunner
+
+__all__ = ["FlowRunActor", "FlowRunHandle", "start_flow_run"]
+
+# How long a stopping actor waits for a child's thread, or a caller for a run's thread.
+JOIN_TIMEOUT = 30.0
+
+
+class FlowRunHandle:
+    """What the starter of a flow run holds: its identity and its eventual final state.
+
+    Safe from any thread. `wait()` blocks the calling (user) thread, with a timeout.
+    """
+
+    __slots__ = ("_event", "_state", "actor_ref", "flow_name", "flow_run_id", "flow_run_name")
+
+    def __init__(self, *, flow_run_id: str, flow_run_name: str, flow_name: str) -> None:
+        self.flow_run_id = flow_run_id
+        self.flow_run_name = flow_run_name
+        self.flow_name = flow_name
+        self.actor_ref: ActorRef[Any] | None = None
+        self._event = threading.Event()
+        self._state: State | None = None
+
+    def wait(self, timeout: float | None = None) -> State | None:
+        """The final state once the run has ended and its threads are gone; None on timeout."""
+        if not self._event.wait(timeout):
+            return None
+        if self.actor_ref is not None:
+            join_actor(self.actor_ref, JOIN_TIMEOUT)
+        return self._state
+
+    def _resolve(self, state: State) -> None:
+        self._state = state
+        self._event.set()
+
+
+def start_flow_run(
+    *,
+    system: ActorSystem,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    flow_name: str,
+    task_runner: TaskRunner,
+    parent: FlowRunContext | None,
+) -> FlowRunHandle:
+    """Start a flow run's actor; returns at once. The body starts once the runner is up."""
+    ensure_console_logging()
+    handle = FlowRunHandle(
+        flow_run_id=uuid.uuid4().hex, flow_run_name=flow_run_slug(), flow_name=flow_name
+    )
+    handle.actor_ref = FlowRunActor.start(
+        handle=handle,
+        system=system,
+        fn=fn,
+        args=args,
+        kwargs=kwargs,
+        task_runner=task_runner.duplicate(),
+        parent=parent,
+    )
+    return handle
+
+
+class FlowRunActor(ThreadActor):
+    """Drives one flow run: PENDING -> runner up -> RUNNING (body) -> tasks drain -> final.
+
+    Children: the runner actor (started in `on_start`, stopped by `StopRunner` once the body
+    has finished and every task run and subflow run has reported its end) and the body
+    thread. Reports to the parent flow run, if any, with `ChildFlowRunStarted` /
+    `ChildFlowRunFinished`. Thread rules: all fields are touched only on this actor's thread;
+    the body runs on its own thread and talks to this actor only by `tell`.
+    """
+
+    thread_name = "flow-run"
+
+    def __init__(
+        self,
+        *,
+        handle: FlowRunHandle,
+        system: ActorSystem,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        task_runner: TaskRunner,
+        parent: FlowRunContext | None,
+    ) -> None:
+        super().__init__()
+        self._handle = handle
+        self._id = handle.flow_run_id
+        self._system = system
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._task_runner = task_runner
+        self._parent = parent
+        self._kind = "Subflow" if parent is not None else "Flow"
+        self._history: list[State] = []
+        self._runner_ref: ActorRef[Any] | None = None
+        self._body: threading.Thread | None = None
+        self._body_outcome: BodyFinished | None = None
+        self._crash: RunnerFailed | None = None
+        # Invariant: a task run / subflow run id is in _pending from its *Submitted/Started
+        # message until its *Finished message; the run may end only when _pending is empty.
+        self._pending: set[str] = set()
+        self._child_states: list[State] = []
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        handle = self._handle
+        flow_run_logger.info(
+            "Beginning %s run %r for flow %r...",
+            self._kind.lower(),
+            handle.flow_run_name,
+            handle.flow_name,
+        )
+        self._propose(State(type=StateType.PENDING))
+        if self._parent is not None:
+            self._parent.flow_run_ref.tell(
+                ChildFlowRunStarted(flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id)
+            )
+        self._runner_ref = RunnerActor.start(
+            flow_run_id=self._id, task_runner=self._task_runner, parent=self.actor_ref
+        )
+
+    def on_receive(self, message: Any) -> Any:  # noqa: C901  (one dispatch table)
+        if isinstance(message, TaskRunSubmitted):
+            self._pending.add(message.task_run_id)
+        elif isinstance(message, TaskRunFinished):
+            self._pending.discard(message.task_run_id)
+            self._child_states.append(message.state)
+            self._maybe_stop_runner()
+        elif isinstance(message, ChildFlowRunStarted):
+            self._pending.add(message.child_flow_run_id)
+        elif isinstance(message, ChildFlowRunFinished):
+            self._pending.discard(message.child_flow_run_id)
+            self._child_states.append(message.state)
+            self._maybe_stop_runner()
+        elif isinstance(message, BodyFinished):
+            self._body_outcome = message
+            self._maybe_stop_runner()
+        elif isinstance(message, RunnerStarted):
+            self._start_body()
+        elif isinstance(message, RunnerFailed):
+            self._crash = message
+            if self._body is None:  # never started: nothing to wait for
+                self._finish()
+        elif isinstance(message, RunnerStopped):
+            self._finish()
+        else:
+            return super().on_receive(message)
+        return None
+
+    def on_stop(self) -> None:
+        if self._runner_ref is not None:
+            join_actor(self._runner_ref, JOIN_TIMEOUT)
+        if self._body is not None:
+            self._body.join(JOIN_TIMEOUT)
+        state = self._state
+        if state is None or not state.is_final():  # stopped from outside before the end
+            state = State(type=StateType.CRASHED, message="Flow run actor stopped before the run ended")
+            self._propose(state)
+        self._handle._resolve(state)
+
+    def on_failure(self, *exc_info: Any) -> None:
+        error = exc_info[1]
+        self._propose(
+            State(type=StateType.CRASHED, message=f"Flow run actor crashed: {error!r}", data=error)
+        )
+        if self._runner_ref is not None:
+            self._runner_ref.stop(block=False)
+        self.on_stop()
+
+    # -- steps -----------------------------------------------------------------------------
+
+    @property
+    def _state(self) -> State | None:
+        return self._history[-1] if self._history else None
+
+    def _propose(self, state: State) -> bool:
+        decision = decide(self._state, state)
+        if not decision:
+            flow_run_logger.debug("Flow run %r rejected %s: %s", self._id, state, decision.reason)
+            return False
+        self._history.append(state)
+        return True
+
+    def _start_body(self) -> None:
+        assert self._runner_ref is not None
+        self._propose(State(type=StateType.RUNNING))
+        context = FlowRunContext(
+            flow_run_id=self._id,
+            flow_run_name=self._handle.flow_run_name,
+            flow_name=self._handle.flow_name,
+            flow_run_ref=self.actor_ref,
+            runner_ref=self._runner_ref,
+            task_runner=self._task_runner,
+            pool=self._system.pool,
+        )
+        self._body = threading.Thread(
+            target=_run_body,
+            args=(context, self._fn, self._args, self._kwargs),
+            name=f"actorflow-flow-body-{self._handle.flow_run_name}",
+            daemon=True,
+        )
+        self._body.start()
+
+    def _maybe_stop_runner(self) -> None:
+        if self._body_outcome is None or self._pending or self._stopping:
+            return
+        self._stopping = True
+        assert self._runner_ref is not None
+        self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+
+    def _finish(self) -> None:
+        state = self._final_state()
+        self._propose(state)
+        level = logging.INFO if state.type is StateType.COMPLETED else logging.ERROR
+        flow_run_logger.log(
+            level, "%s run %r finished in state %s", self._kind, self._handle.flow_run_name, state
+        )
+        if self._parent is not None:
+            self._parent.flow_run_ref.tell(
+                ChildFlowRunFinished(
+                    flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id, state=state
+                )
+            )
+        self.stop()
+
+    def _final_state(self) -> State:
+        if self._crash is not None:
+            return State(type=StateType.CRASHED, message=self._crash.message, data=self._crash.error)
+        outcome = self._body_outcome
+        assert outcome is not None
+        if outcome.raised:
+            error: BaseException = outcome.value
+            kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
+            return State(type=kind, message=failure_message("Flow", error), data=error)
+        value = outcome.value
+        if value is None:
+            return aggregate_states(self._child_states)
+        if isinstance(value, State):
+            return _aggregate_returned([value], value.data if value.has_data else None)
+        if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
+            return _aggregate_returned(list(value), [v.data if v.has_data else None for v in value])
+        return State(type=StateType.COMPLETED, data=value)
+
+
+def _aggregate_returned(states: list[State], data: Any) -> State:
+    aggregate = aggregate_states(states)
+    if aggregate.type is StateType.COMPLETED:
+        return State(type=StateType.COMPLETED, message=aggregate.message, data=data)
+    return aggregate
+
+
+def _run_body(
+    context: FlowRunContext,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """The body thread: call the flow function in its run context, then tell the actor."""
+    token = set_current(context)
+    try:
+        value = fn(*args, **kwargs)
+    except BaseException as error:  # noqa: BLE001  (recorded as the run's outcome)
+        outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=True, value=error)
+    else:
+        outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=False, value=value)
+    finally:
+        reset_current(token)
+    context.flow_run_ref.tell(outcome)

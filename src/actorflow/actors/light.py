@@ -1,0 +1,257 @@
+"""Lightweight actors: Pykka actors that own no thread.
+
+A fan-out keeps thousands of task runs alive at once, so a task-run actor cannot cost an
+OS thread. A `LightActor` is a Pykka [`Actor`][pykka.Actor] (same `ActorRef`, `tell`,
+`ask`, `stop`, `on_start`/`on_stop`/`on_failure`/`on_receive` semantics) whose mailbox
+is drained by whichever thread is free to do it:
+
+- **caller runs** — when a message arrives for an idle actor, the sending thread drains the
+  mailbox itself, unless it is already `MAX_INLINE_DEPTH` handlers deep. A hand-off to
+  another thread costs ~100 µs here; a handler of a few µs is cheaper to run in place.
+- **shared pool** — otherwise the actor is queued on its `ActorPool`: a small, bounded set of
+  threads shared by every light actor of a system.
+
+Thread rules: at most one thread drains a given actor at a time (the `_scheduled` flag,
+guarded by the inbox lock), so an actor's handlers never run concurrently and see its
+messages in the order they were put. A message put while the actor is being drained is
+handled by the draining thread before it lets go. Handlers must never block: they run on
+threads that belong to someone else.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import sys
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any, Final
+
+import pykka
+from pykka import ActorDeadError, ActorRef
+from pykka.messages import _ActorStop
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from pykka._envelope import Envelope
+
+__all__ = ["MAX_INLINE_DEPTH", "ActorPool", "LightActor"]
+
+logger = logging.getLogger("actorflow.actors")
+
+MAX_INLINE_DEPTH: Final = 4
+"""How many light-actor handlers may nest on one thread before messages go to the pool."""
+
+_local = threading.local()
+
+
+class ActorPool:
+    """A bounded set of threads that drain light actors' mailboxes.
+
+    Threads start on first use, up to `max_threads`, and stop on `shutdown()`. Safe to use
+    from any thread.
+    """
+
+    def __init__(self, *, max_threads: int = 2, name: str = "actorflow-actor-pool") -> None:
+        if max_threads < 1:
+            msg = f"ActorPool(max_threads=...) must be at least 1, got {max_threads!r}"
+            raise ValueError(msg)
+        self._max_threads = max_threads
+        self._name = name
+        self._ready: collections.deque[LightActor | None] = collections.deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._closed = False
+
+    def schedule(self, actor: LightActor) -> None:
+        with self._cond:
+            if self._closed:
+                msg = f"{self._name} is shut down; cannot run {actor}"
+                raise ActorDeadError(msg)
+            self._ready.append(actor)
+            if self._idle == 0 and len(self._threads) < self._max_threads:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._cond.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ready:
+                    self._idle += 1
+                    self._cond.wait()
+                    self._idle -= 1
+                actor = self._ready.popleft()
+            if actor is None:
+                return
+            actor._drain()
+
+    def shutdown(self, *, timeout: float | None = None) -> None:
+        """Stop the threads once the actors already queued are drained. Idempotent."""
+        with self._cond:
+            if not self._closed:
+                self._closed = True
+                self._ready.extend([None] * len(self._threads))
+                self._cond.notify_all()
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """The pool's live threads (a snapshot)."""
+        with self._cond:
+            return [t for t in self._threads if t.is_alive()]
+
+
+class _LightInbox:
+    """A mailbox whose `put()` schedules its actor. Implements Pykka's `ActorInbox`."""
+
+    __slots__ = ("_actor", "_lock", "_queue", "_scheduled")
+
+    def __init__(self, actor: LightActor) -> None:
+        self._actor = actor
+        self._queue: collections.deque[Envelope[Any]] = collections.deque()
+        self._lock = threading.Lock()
+        # Invariant: _scheduled is True exactly while one thread owns the drain (or the
+        # actor sits in its pool's ready queue); only that thread pops from _queue.
+        self._scheduled = False
+
+    def put(self, envelope: Envelope[Any], /) -> None:
+        with self._lock:
+            self._queue.append(envelope)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        depth: int = getattr(_local, "depth", 0)
+        if depth < MAX_INLINE_DEPTH:
+            self._actor._drain()
+        else:
+            self._actor._pool.schedule(self._actor)
+
+    def get(self) -> Envelope[Any]:
+        with self._lock:
+            return self._queue.popleft()
+
+    def empty(self) -> bool:
+        with self._lock:
+            return not self._queue
+
+    def _next(self) -> Envelope[Any] | None:
+        """The next envelope, or None after releasing the drain (atomically)."""
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            self._scheduled = False
+            return None
+
+
+class _Start:
+    """The first message of every light actor: runs `on_start`."""
+
+    __slots__ = ()
+
+
+_START: Final = _Start()
+
+
+class LightActor(pykka.Actor):
+    """A Pykka actor without a thread of its own; see the module docs.
+
+    `pool` is the `ActorPool` that takes over when a sender cannot drain the mailbox
+    inline; subclasses pass it on from their own `__init__`. `on_start` runs as the actor's first
+    handler, on whichever thread delivers it; `__init__` runs in the creating thread.
+    Light actors are not added to Pykka's global `ActorRegistry`.
+    """
+
+    def __init__(self, *, pool: ActorPool) -> None:  # noqa: PLW0231 (no thread, no registry)
+        self._pool = pool
+        self.actor_urn = uuid.uuid4().urn
+        self.actor_inbox = _LightInbox(self)
+        self.actor_stopped = threading.Event()
+        self._actor_ref = ActorRef(self)
+
+    @classmethod
+    def start(cls, *args: Any, **kwargs: Any) -> ActorRef[Self]:
+        obj = cls(*args, **kwargs)
+        obj._start_actor_loop()
+        return obj.actor_ref
+
+    @staticmethod
+    def _create_actor_inbox() -> pykka._actor.ActorInbox:  # pragma: no cover - not used
+        msg = "LightActor builds its inbox in __init__"
+        raise NotImplementedError(msg)
+
+    @staticmethod
+    def _create_future() -> pykka.Future[Any]:
+        return pykka.ThreadingFuture()
+
+    def _start_actor_loop(self) -> None:
+        from pykka._envelope import Envelope  # noqa: PLC0415  (Pykka's internal envelope)
+
+        self.actor_inbox.put(Envelope(_START))
+
+    def _drain(self) -> None:
+        """Handle envelopes until the mailbox is empty. Called by the owning thread only."""
+        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        depth: int = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            while (envelope := inbox._next()) is not None:
+                if self.actor_stopped.is_set():
+                    self._reject(envelope)
+                    continue
+                self._handle_envelope(envelope)
+        finally:
+            _local.depth = depth
+
+    def _handle_envelope(self, envelope: Envelope[Any]) -> None:
+        message = envelope.message
+        try:
+            if message is _START:
+                self.on_start()
+                return
+            response = self._handle_receive(message)
+            if envelope.reply_to is not None:
+                envelope.reply_to.set(response)
+        except Exception:
+            if envelope.reply_to is not None:
+                envelope.reply_to.set_exception()
+            else:
+                exc_info = sys.exc_info()
+                self._handle_failure(*exc_info)
+                try:
+                    self.on_failure(*exc_info)
+                except Exception:
+                    self._handle_failure(*sys.exc_info())
+
+    def _reject(self, envelope: Envelope[Any]) -> None:
+        if envelope.reply_to is None:
+            return
+        if isinstance(envelope.message, _ActorStop):
+            envelope.reply_to.set(None)
+            return
+        error = ActorDeadError(f"{self.actor_ref} stopped before handling the message")
+        envelope.reply_to.set_exception(exc_info=(ActorDeadError, error, None))
+
+    def _stop(self) -> None:
+        self.actor_stopped.set()
+        try:
+            self.on_stop()
+        except Exception:
+            self._handle_failure(*sys.exc_info())
+
+    def _handle_failure(self, exception_type: Any, exception_value: Any, traceback: Any) -> None:
+        logger.error(
+            "Unhandled exception in %s:",
+            self,
+            exc_info=(exception_type, exception_value, traceback),
+        )
+        self.actor_stopped.set()

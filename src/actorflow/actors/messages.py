@@ -1,0 +1,164 @@
+"""The messages actors exchange. Each is a frozen, slotted dataclass naming the runs it
+concerns; see `docs/design.md` for who sends what to whom.
+
+Fields hold plain data (ids, names, states) except where a docstring says *by reference*:
+results, exceptions and callables stay Python objects in this process and are never
+serialized (see `actorflow.actors.codec`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from actorflow.states import State
+
+__all__ = [
+    "BodyFinished",
+    "ChildFlowRunFinished",
+    "ChildFlowRunStarted",
+    "Message",
+    "RunTask",
+    "RunnerFailed",
+    "RunnerStarted",
+    "RunnerStopped",
+    "StopRunner",
+    "TaskOutcome",
+    "TaskRunFinished",
+    "TaskRunSubmitted",
+    "TaskStarted",
+]
+
+
+
+# --- to a flow-run actor -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunnerStarted:
+    """Runner -> flow run: the backend is up; the body may start."""
+
+    flow_run_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunnerFailed:
+    """Runner -> flow run: the backend could not start or broke; the run crashes."""
+
+    flow_run_id: str
+    message: str
+    """What went wrong, for the crashed state's message."""
+    error: BaseException
+    """The exception raised by the backend (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunnerStopped:
+    """Runner -> flow run: the backend is shut down; the runner actor is stopping."""
+
+    flow_run_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRunSubmitted:
+    """Task run -> flow run: a task run of this flow run exists and will report its end."""
+
+    flow_run_id: str
+    task_run_id: str
+    task_run_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRunFinished:
+    """Task run -> flow run: the task run reached its final state."""
+
+    flow_run_id: str
+    task_run_id: str
+    task_run_name: str
+    state: State
+    history: tuple[State, ...]
+    """Every state the run went through, the final one last."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChildFlowRunStarted:
+    """Subflow run -> parent flow run: a subflow run of this flow run exists."""
+
+    flow_run_id: str
+    child_flow_run_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChildFlowRunFinished:
+    """Subflow run -> parent flow run: the subflow run reached its final state."""
+
+    flow_run_id: str
+    child_flow_run_id: str
+    state: State
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BodyFinished:
+    """Body thread -> its flow run: the flow function returned or raised."""
+
+    flow_run_id: str
+    raised: bool
+    value: Any
+    """The returned value, or the exception raised (by reference)."""
+
+
+# --- to a runner actor -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunTask:
+    """Task run -> runner: execute this call on the backend."""
+
+    flow_run_id: str
+    task_run_id: str
+    call: Any
+    """The `actorflow.runners.base.TaskCall` to execute (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopRunner:
+    """Flow run -> runner: every task run has ended; shut the backend down."""
+
+    flow_run_id: str
+
+
+# --- to a task-run actor -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskStarted:
+    """Backend -> task run: the task's function is starting."""
+
+    task_run_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskOutcome:
+    """Backend -> task run: the task's function returned or raised."""
+
+    task_run_id: str
+    raised: bool
+    value: Any
+    """The returned value, or the exception raised (by reference)."""
+
+
+Message = (
+    RunnerStarted
+    | RunnerFailed
+    | RunnerStopped
+    | TaskRunSubmitted
+    | TaskRunFinished
+    | ChildFlowRunStarted
+    | ChildFlowRunFinished
+    | BodyFinished
+    | RunTask
+    | StopRunner
+    | TaskStarted
+    | TaskOutcome
+)
+"""Every message type."""

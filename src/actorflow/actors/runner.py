@@ -1,0 +1,109 @@
+"""The runner actor: owns one flow run's task-runner backend, from start to shutdown."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from actorflow._logging import runner_logger
+from actorflow.actors.base import ThreadActor
+from actorflow.actors.messages import (
+    RunnerFailed,
+    RunnerStarted,
+    RunnerStopped,
+    RunTask,
+    StopRunner,
+)
+
+if TYPE_CHECKING:
+    from pykka import ActorRef
+
+    from actorflow.runners.base import Backend, TaskRunner
+
+__all__ = ["RunnerActor"]
+
+
+class RunnerActor(ThreadActor):
+    """Starts the backend, hands it task calls, and shuts it down when told.
+
+    Child of a flow-run actor: reports `RunnerStarted` / `RunnerFailed` / `RunnerStopped`
+    to it with `tell`. Thread rules: the backend is touched only on this actor's thread;
+    for the sequential runner, task functions run here too.
+    """
+
+    thread_name = "runner"
+
+    def __init__(self, *, flow_run_id: str, task_runner: TaskRunner, parent: ActorRef[Any]) -> None:
+        super().__init__()
+        self._flow_run_id = flow_run_id
+        self._task_runner = task_runner
+        self._parent = parent
+        self._backend: Backend | None = None
+
+    def on_start(self) -> None:
+        runner_logger.info("Starting task runner `%s`...", self._task_runner.name)
+        try:
+            backend = self._task_runner.create_backend()
+            backend.start()
+        except Exception as error:
+            runner_logger.error(  # noqa: TRY400  (the message carries the cause; no traceback noise)
+                "Task runner `%s` failed to start: %s: %s",
+                self._task_runner.name,
+                type(error).__name__,
+                error,
+            )
+            self._parent.tell(
+                RunnerFailed(
+                    flow_run_id=self._flow_run_id,
+                    message=f"Task runner `{self._task_runner.name}` failed to start: "
+                    f"{type(error).__name__}: {error}",
+                    error=error,
+                )
+            )
+            self.stop()
+            return
+        self._backend = backend
+        self._parent.tell(RunnerStarted(flow_run_id=self._flow_run_id))
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, RunTask):
+            assert self._backend is not None, "RunTask before the backend started"
+            try:
+                self._backend.submit(message.call)
+            except Exception as error:  # e.g. arguments the backend cannot ship
+                message.call.report_outcome(error, raised=True)
+        elif isinstance(message, StopRunner):
+            self._shutdown_backend()
+            self._parent.tell(RunnerStopped(flow_run_id=self._flow_run_id))
+            self.stop()
+        else:
+            return super().on_receive(message)
+        return None
+
+    def on_stop(self) -> None:
+        self._shutdown_backend()
+
+    def on_failure(self, *exc_info: Any) -> None:
+        self._shutdown_backend()
+        error = exc_info[1]
+        self._parent.tell(
+            RunnerFailed(
+                flow_run_id=self._flow_run_id,
+                message=f"Task runner `{self._task_runner.name}` crashed: "
+                f"{type(error).__name__}: {error}",
+                error=error,
+            )
+        )
+
+    def _shutdown_backend(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is None:
+            return
+        runner_logger.info("Shutting down task runner `%s`...", self._task_runner.name)
+        try:
+            backend.shutdown()
+        except Exception:
+            runner_logger.log(
+                logging.ERROR, "Task runner `%s` failed to shut down", self._task_runner.name,
+                exc_info=True,
+            )

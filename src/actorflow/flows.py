@@ -1,0 +1,125 @@
+"""`@flow`: a function whose calls become flow runs, with their own task runner."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from actorflow._context import current_flow_run
+from actorflow._names import flow_name_for
+from actorflow.actors.flow_run import start_flow_run
+from actorflow.actors.system import default_system
+from actorflow.runners.base import TaskRunner
+from actorflow.runners.sequential import SequentialTaskRunner
+
+__all__ = ["Flow", "flow"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _coerce_task_runner(value: object) -> TaskRunner:
+    if value is None:
+        return SequentialTaskRunner()
+    if isinstance(value, TaskRunner):
+        return value
+    if isinstance(value, type) and issubclass(value, TaskRunner):
+        return value()
+    msg = (
+        "@flow(task_runner=...) takes a TaskRunner subclass or instance, such as "
+        f"SequentialTaskRunner or DaskTaskRunner(), got {type(value).__name__} {value!r}"
+    )
+    raise TypeError(msg)
+
+
+class Flow(Generic[P, R]):
+    """A flow: wraps a function; each call is a flow run.
+
+    Calling it binds the arguments (a `TypeError` naming the parameter, before any run
+    starts), runs the flow to its final state and returns the function's return value,
+    or raises the exception that failed the run. With `return_state=True` the final
+    `State` is returned instead, and nothing is raised for a failed run. Called inside
+    another flow run, it is a subflow with its own runner.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None = None,
+        task_runner: TaskRunner | type[TaskRunner] | None = None,
+        description: str | None = None,
+    ) -> None:
+        if not callable(fn):
+            msg = f"@flow must decorate a function, got {type(fn).__name__} {fn!r}"
+            raise TypeError(msg)
+        if name is not None and not isinstance(name, str):
+            msg = f"@flow(name=...) must be a str, got {type(name).__name__}"
+            raise TypeError(msg)
+        self.fn = fn
+        fn_name = getattr(fn, "__name__", type(fn).__name__)
+        self.name: str = name or flow_name_for(fn_name)
+        self.task_runner: TaskRunner = _coerce_task_runner(task_runner)
+        self.description: str | None = description if description is not None else inspect.getdoc(fn)
+        self._signature = inspect.signature(fn)
+        functools.update_wrapper(self, fn)
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r}, task_runner={self.task_runner!r})"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return_state = bool(kwargs.pop("return_state", False))
+        bound = self._signature.bind(*args, **kwargs)
+        handle = start_flow_run(
+            system=default_system(),
+            fn=self.fn,
+            args=bound.args,
+            kwargs=bound.kwargs,
+            flow_name=self.name,
+            task_runner=self.task_runner,
+            parent=current_flow_run(),
+        )
+        state = handle.wait()
+        assert state is not None
+        if return_state:
+            return state  # type: ignore[return-value]
+        result: R = state.result()
+        return result
+
+
+@overload
+def flow(fn: Callable[P, R], /) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    *,
+    name: str | None = None,
+    task_runner: TaskRunner | type[TaskRunner] | None = None,
+    description: str | None = None,
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    task_runner: TaskRunner | type[TaskRunner] | None = None,
+    description: str | None = None,
+) -> Flow[P, R] | Callable[[Callable[P, R]], Flow[P, R]]:
+    """Make a function a flow: `@flow` or `@flow(name=None, task_runner=None, description=None)`.
+
+    The flow's name defaults to the function's name with `_` replaced by `-`. `task_runner`
+    takes a `TaskRunner` subclass (instantiated with defaults) or an instance; each run works
+    on its own copy. The default is `SequentialTaskRunner`.
+    """
+    if fn is None:
+        _coerce_task_runner(task_runner)  # a TypeError here, at decoration time
+        return functools.partial(Flow, name=name, task_runner=task_runner, description=description)
+    if isinstance(fn, str):
+        msg = f"@flow({fn!r}) takes no positional name; write @flow(name={fn!r})"
+        raise TypeError(msg)
+    return Flow(fn, name=name, task_runner=task_runner, description=description)

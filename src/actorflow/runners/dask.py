@@ -1,0 +1,206 @@
+"""`DaskTaskRunner`: tasks run on a Dask cluster through a `distributed.Client`.
+
+`distributed` is imported only when a backend starts, so `import actorflow` never loads it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from actorflow._context import TaskRunContext, reset_current, set_current
+from actorflow._logging import ensure_console_logging, runner_logger
+from actorflow.runners.base import Backend, TaskCall, TaskRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["DaskTaskRunner"]
+
+_DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
+# Every server a default cluster starts listens on the loopback interface, on a free port.
+_LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
+
+
+def _check_mapping(name: str, value: object) -> None:
+    if value is not None and not isinstance(value, dict):
+        msg = f"DaskTaskRunner({name}=...) must be a dict of keyword arguments, got {type(value).__name__}"
+        raise TypeError(msg)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DaskTaskRunner(TaskRunner):
+    """Runs tasks on a Dask cluster.
+
+    With no `address`, each flow run creates its own cluster (`cluster_class`, by default
+    `distributed.LocalCluster` bound to 127.0.0.1) when its runner starts, and closes the
+    client and the cluster when it stops.
+
+    Args:
+        address: address of an existing scheduler, e.g. `"tcp://127.0.0.1:8786"`.
+        cluster_class: the cluster to create: a class, a callable, or a dotted import
+            path such as `"distributed.LocalCluster"`.
+        cluster_kwargs: keyword arguments for `cluster_class`.
+        adapt_kwargs: when given, `cluster.adapt(**adapt_kwargs)` is called.
+        client_kwargs: keyword arguments for `distributed.Client`.
+    """
+
+    address: str | None = None
+    cluster_class: type[Any] | Callable[..., Any] | str | None = None
+    cluster_kwargs: dict[str, Any] | None = field(default=None, hash=False)
+    adapt_kwargs: dict[str, Any] | None = field(default=None, hash=False)
+    client_kwargs: dict[str, Any] | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.address is not None and not isinstance(self.address, str):
+            msg = f"DaskTaskRunner(address=...) must be a str such as 'tcp://127.0.0.1:8786', got {type(self.address).__name__}"
+            raise TypeError(msg)
+        if self.cluster_class is not None and not (
+            isinstance(self.cluster_class, str) or callable(self.cluster_class)
+        ):
+            msg = (
+                "DaskTaskRunner(cluster_class=...) must be a class, a callable or a dotted "
+                f"import path such as 'distributed.LocalCluster', got {type(self.cluster_class).__name__}"
+            )
+            raise TypeError(msg)
+        _check_mapping("cluster_kwargs", self.cluster_kwargs)
+        _check_mapping("adapt_kwargs", self.adapt_kwargs)
+        _check_mapping("client_kwargs", self.client_kwargs)
+        if self.address is not None and (
+            self.cluster_class is not None
+            or self.cluster_kwargs is not None
+            or self.adapt_kwargs is not None
+        ):
+            msg = (
+                "DaskTaskRunner(address=...) connects to an existing cluster and cannot be "
+                "combined with cluster_class, cluster_kwargs or adapt_kwargs; pass one or the other"
+            )
+            raise ValueError(msg)
+
+    def create_backend(self) -> Backend:
+        return _DaskBackend(self)
+
+
+def _resolve_cluster_class(spec: type[Any] | Callable[..., Any] | str | None) -> Callable[..., Any]:
+    if spec is None:
+        spec = _DEFAULT_CLUSTER
+    if isinstance(spec, str):
+        module_name, _, attr = spec.rpartition(".")
+        if not module_name:
+            msg = f"DaskTaskRunner(cluster_class={spec!r}) must be a dotted path such as 'distributed.LocalCluster'"
+            raise ValueError(msg)
+        resolved: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+        return resolved
+    return spec
+
+
+def _display_name(cluster_class: Callable[..., Any]) -> str:
+    module = getattr(cluster_class, "__module__", None)
+    name = getattr(cluster_class, "__qualname__", None) or repr(cluster_class)
+    return f"{module}.{name}" if module else name
+
+
+class _DaskBackend(Backend):
+    """Owns one `distributed.Client` (and the cluster, when it created one).
+
+    Thread rules: `start`/`submit`/`shutdown` run on the runner actor's thread. Results are
+    awaited on the client's own event-loop thread (a coroutine per task), which reports to
+    the task-run actor; no thread ever blocks on a Dask future.
+    """
+
+    def __init__(self, settings: DaskTaskRunner) -> None:
+        self._settings = settings
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def start(self) -> None:
+        from distributed import Client  # noqa: PLC0415  (optional engine, loaded on use)
+
+        settings = self._settings
+        client_kwargs = dict(settings.client_kwargs or {})
+        client_kwargs.setdefault("set_as_default", False)
+        if settings.address is not None:
+            runner_logger.info("Connecting to an existing Dask cluster at %s", settings.address)
+            self._client = Client(settings.address, **client_kwargs)
+        else:
+            cluster_class = _resolve_cluster_class(settings.cluster_class)
+            runner_logger.info("Creating a new Dask cluster with `%s`", _display_name(cluster_class))
+            kwargs = dict(settings.cluster_kwargs or {})
+            if settings.cluster_class is None:
+                kwargs = {**_LOCAL_CLUSTER_DEFAULTS, **kwargs}
+            self._cluster = cluster_class(**kwargs)
+            try:
+                if settings.adapt_kwargs is not None:
+                    self._cluster.adapt(**settings.adapt_kwargs)
+                self._client = Client(self._cluster, **client_kwargs)
+            except BaseException:
+                self._cluster.close()
+                raise
+        link = getattr(self._client, "dashboard_link", None)
+        if link:
+            runner_logger.info("The Dask dashboard is available at %s", link)
+
+    def submit(self, call: TaskCall) -> None:
+        future = self._client.submit(
+            _run_on_worker,
+            call.fn,
+            call.args,
+            call.kwargs,
+            (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
+            key=f"{call.task_run_name}-{call.task_run_id}",
+            pure=False,
+        )
+        call.report_started()
+        self._client.loop.add_callback(_report_when_done, future, call)
+
+    def shutdown(self) -> None:
+        try:
+            if self._client is not None:
+                self._client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
+            self._client = self._cluster = None
+
+
+async def _report_when_done(future: Any, call: TaskCall) -> None:
+    """Runs on the client's event loop: await the Dask future, report the outcome."""
+    try:
+        value = await future._result()
+    except BaseException as error:  # noqa: BLE001  (the task's exception is its outcome)
+        call.report_outcome(error, raised=True)
+    else:
+        call.report_outcome(value, raised=False)
+
+
+def _run_on_worker(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    names: tuple[str, str, str, str],
+) -> Any:
+    """Executes a task on a Dask worker, inside a task-run context for `get_run_logger()`."""
+    task_run_id, task_run_name, task_name, flow_run_name = names
+    ensure_console_logging()
+    token = set_current(
+        TaskRunContext(
+            task_run_id=task_run_id,
+            task_run_name=task_run_name,
+            task_name=task_name,
+            flow_run=None,
+            flow_run_name=flow_run_name,
+        )
+    )
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        reset_current(token)
+        # Worker processes share the terminal but buffer their output: flush so a task's
+        # prints appear before its run is reported finished.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                continue

@@ -1,0 +1,181 @@
+"""Run states: what a flow run or task run is doing, and how it ended.
+
+A [`State`][actorflow.states.State] is an immutable value. Every run moves through a
+sequence of states; which moves are allowed is decided by one pure function,
+[`actorflow.transitions.decide`][actorflow.transitions.decide].
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+__all__ = [
+    "FINAL_STATE_TYPES",
+    "State",
+    "StateType",
+    "aggregate_states",
+    "now",
+]
+
+
+class StateType(enum.Enum):
+    """The kind of a state. Four kinds are final: see `FINAL_STATE_TYPES`."""
+
+    SCHEDULED = "SCHEDULED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CRASHED = "CRASHED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+    PAUSED = "PAUSED"
+
+    @property
+    def title(self) -> str:
+        """The default state name for this type, e.g. `Completed`."""
+        return self.value.title()
+
+
+FINAL_STATE_TYPES: Final = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+)
+"""A run in a state of one of these types has ended; it accepts no further state."""
+
+# Wall-clock time that never goes backwards within a process: anchored to `time.time()`
+# once, advanced by `time.monotonic()`.
+_EPOCH: Final = time.time() - time.monotonic()
+
+
+def now() -> float:
+    """Seconds since the Unix epoch, never decreasing within this process."""
+    return _EPOCH + time.monotonic()
+
+
+_NO_DATA: Final = object()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class State:
+    """One state of a run. Immutable.
+
+    `str(state)` is `Name(message=<repr of message>, type=<TYPE>)`, for example
+    `Completed(message=None, type=COMPLETED)`.
+    """
+
+    type: StateType
+    """The kind of state; decides whether it is final."""
+    name: str = ""
+    """Display name; defaults to the type's title. Named variants (`AwaitingRetry`,
+    `Retrying`, `TimedOut`, `NotReady`) keep their base type."""
+    message: str | None = None
+    """Why the run is in this state, for people."""
+    timestamp: float = field(default_factory=now)
+    """When the state was proposed, in seconds since the epoch (see `now`)."""
+    data: Any = field(default=_NO_DATA, repr=False, compare=False)
+    """The run's return value (for a completed run) or the exception that ended it."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.type, StateType):
+            msg = f"State(type=...) must be a StateType, got {self.type!r}"
+            raise TypeError(msg)
+        if not self.name:
+            object.__setattr__(self, "name", self.type.title)
+
+    def __str__(self) -> str:
+        return f"{self.name}(message={self.message!r}, type={self.type.value})"
+
+    # -- predicates -------------------------------------------------------------------
+
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_final(self) -> bool:
+        return self.type in FINAL_STATE_TYPES
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the state carries a result or an exception."""
+        return self.data is not _NO_DATA
+
+    def result(self, *, raise_on_failure: bool = True) -> Any:
+        """The run's result.
+
+        For a completed state, the value the run returned. For a failed, crashed or
+        cancelled state, the exception that ended it is raised (or returned when
+        `raise_on_failure=False`). A state that is not final raises
+        [`StateNotFinalError`][actorflow.StateNotFinalError].
+        """
+        from actorflow._exceptions import StateNotFinalError  # noqa: PLC0415  (cycle)
+
+        if not self.is_final():
+            msg = f"{self} is not final and has no result yet; wait for the run to end"
+            raise StateNotFinalError(msg)
+        if self.type is StateType.COMPLETED:
+            return None if self.data is _NO_DATA else self.data
+        error = self.data if isinstance(self.data, BaseException) else None
+        if error is None:
+            from actorflow._exceptions import RunNotCompletedError  # noqa: PLC0415
+
+            error = RunNotCompletedError(str(self))
+        if raise_on_failure:
+            raise error
+        return error
+
+
+def aggregate_states(states: list[State]) -> State:
+    """The final state of a flow run that returned nothing, or returned these states.
+
+    - every state completed (or none at all): `Completed(message='All states completed.')`;
+    - some FAILED or CRASHED: `Failed(message='<k>/<n> states failed.')`;
+    - none failed but some CANCELLED: `Cancelled(message='<k>/<n> states cancelled.')`;
+    - otherwise (some not final): `Failed(message='<k>/<n> states did not finish.')`.
+    """
+    n = len(states)
+    failed = [s for s in states if s.type in (StateType.FAILED, StateType.CRASHED)]
+    if failed:
+        return State(
+            type=StateType.FAILED,
+            message=f"{len(failed)}/{n} states failed.",
+            data=failed[0].data if isinstance(failed[0].data, BaseException) else _NO_DATA,
+        )
+    cancelled = [s for s in states if s.type is StateType.CANCELLED]
+    if cancelled:
+        return State(
+            type=StateType.CANCELLED,
+            message=f"{len(cancelled)}/{n} states cancelled.",
+            data=cancelled[0].data if isinstance(cancelled[0].data, BaseException) else _NO_DATA,
+        )
+    unfinished = [s for s in states if not s.is_final()]
+    if unfinished:
+        return State(
+            type=StateType.FAILED, message=f"{len(unfinished)}/{n} states did not finish."
+        )
+    return State(type=StateType.COMPLETED, message="All states completed.", data=None)

@@ -1,0 +1,12 @@
+"""Task runners: where a flow run's tasks execute.
+
+```python
+from actorflow.task_runners import TaskRunner, SequentialTaskRunner, DaskTaskRunner
+```
+"""
+
+from actorflow.runners.base import TaskRunner
+from actorflow.runners.dask import DaskTaskRunner
+from actorflow.runners.sequential import SequentialTaskRunner
+
+__all__ = ["DaskTaskRunner", "SequentialTaskRunner", "TaskRunner"]
