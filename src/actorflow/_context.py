@@ -35,6 +35,7 @@ class FlowRunContext:
     flow_run_name: str
     flow_name: str
     flow_run_ref: ActorRef[Any]
+    ledger_ref: ActorRef[Any]
     runner_ref: ActorRef[Any]
     task_runner: TaskRunner
     pool: ActorPool

@@ -23,13 +23,16 @@ class TaskFuture(Generic[R]):
     always with an optional timeout; they are safe from any thread.
     """
 
-    __slots__ = ("_event", "_state", "flow_run_id", "task_run_id", "task_run_name")
+    __slots__ = ("_latch", "_state", "flow_run_id", "task_run_id", "task_run_name")
 
     def __init__(self, *, task_run_id: str, task_run_name: str, flow_run_id: str) -> None:
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
         self.flow_run_id = flow_run_id
-        self._event = threading.Event()
+        # A lock held until the run ends: waiting is acquiring it (then passing it on at
+        # once, so every waiter gets through). Cheaper to create than a threading.Event.
+        self._latch = threading.Lock()
+        self._latch.acquire()
         self._state: State | None = None
 
     def __repr__(self) -> str:
@@ -42,13 +45,16 @@ class TaskFuture(Generic[R]):
         return self._state
 
     def done(self) -> bool:
-        return self._event.is_set()
+        return self._state is not None
 
     def wait(self, timeout: float | None = None) -> State | None:
         """Block until the run ends; its final state, or None if `timeout` passed first."""
-        if self._event.wait(timeout):
-            return self._state
-        return None
+        state = self._state
+        if state is not None:
+            return state
+        if self._latch.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            self._latch.release()
+        return self._state
 
     def result(self, timeout: float | None = None, *, raise_on_failure: bool = True) -> Any:
         """The run's return value; raises its exception if it did not complete.
@@ -64,8 +70,8 @@ class TaskFuture(Generic[R]):
 
     def _resolve(self, state: State) -> None:
         """Set the final state. Called once, by the owning task-run actor."""
-        if self._event.is_set():
+        if self._state is not None:
             msg = f"{self!r} is already resolved"
             raise ActorflowError(msg)
         self._state = state
-        self._event.set()
+        self._latch.release()

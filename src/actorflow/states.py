@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from actorflow._exceptions import RunNotCompletedError, StateNotFinalError
+
 __all__ = [
     "FINAL_STATE_TYPES",
     "State",
@@ -33,6 +35,10 @@ class StateType(enum.Enum):
     CANCELLING = "CANCELLING"
     CANCELLED = "CANCELLED"
     PAUSED = "PAUSED"
+
+    # Members are singletons compared by identity, so identity hashing is exact, and it runs
+    # in C: state types are dict and set keys on every transition.
+    __hash__ = object.__hash__
 
     @property
     def title(self) -> str:
@@ -56,6 +62,7 @@ def now() -> float:
 
 
 _NO_DATA: Final = object()
+_TITLES: Final = {t: t.title for t in StateType}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,11 +86,16 @@ class State:
     """The run's return value (for a completed run) or the exception that ended it."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.type, StateType):
-            msg = f"State(type=...) must be a StateType, got {self.type!r}"
-            raise TypeError(msg)
         if not self.name:
-            object.__setattr__(self, "name", self.type.title)
+            try:
+                title = _TITLES[self.type]
+            except (KeyError, TypeError):
+                msg = f"State(type=...) must be a StateType such as StateType.COMPLETED, got {self.type!r}"
+                raise TypeError(msg) from None
+            object.__setattr__(self, "name", title)
+        elif not isinstance(self.type, StateType):
+            msg = f"State(type=...) must be a StateType such as StateType.COMPLETED, got {self.type!r}"
+            raise TypeError(msg)
 
     def __str__(self) -> str:
         return f"{self.name}(message={self.message!r}, type={self.type.value})"
@@ -133,8 +145,6 @@ class State:
         `raise_on_failure=False`). A state that is not final raises
         [`StateNotFinalError`][actorflow.StateNotFinalError].
         """
-        from actorflow._exceptions import StateNotFinalError  # noqa: PLC0415  (cycle)
-
         if not self.is_final():
             msg = f"{self} is not final and has no result yet; wait for the run to end"
             raise StateNotFinalError(msg)
@@ -142,8 +152,6 @@ class State:
             return None if self.data is _NO_DATA else self.data
         error = self.data if isinstance(self.data, BaseException) else None
         if error is None:
-            from actorflow._exceptions import RunNotCompletedError  # noqa: PLC0415
-
             error = RunNotCompletedError(str(self))
         if raise_on_failure:
             raise error

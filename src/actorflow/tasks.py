@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import uuid
+
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import FlowRunContext, TaskRunContext, current_run
-from actorflow._names import task_key
+from actorflow._names import new_id, task_key
 from actorflow.actors.task_run import TaskRunActor
 from actorflow.futures import TaskFuture
 
@@ -78,7 +78,7 @@ class Task(Generic[P, R]):
         """Create the task run's actor; with `inline`, execute it in this thread at once."""
         index = flow_run.next_task_index(self.task_key)
         task_run_name = f"{self.name}-{self.task_key}-{index}"
-        task_run_id = uuid.uuid4().hex
+        task_run_id = new_id()
         future: TaskFuture[R] = TaskFuture(
             task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=flow_run.flow_run_id
         )

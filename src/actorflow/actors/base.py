@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 import pykka
 
+from actorflow.actors.dispatch import Dispatching
+
 __all__ = ["ThreadActor", "join_actor"]
 
 _threads: weakref.WeakValueDictionary[str, threading.Thread] = weakref.WeakValueDictionary()
@@ -16,7 +18,7 @@ _threads_lock = threading.Lock()
 _counter = itertools.count()
 
 
-class ThreadActor(pykka.ThreadingActor):
+class ThreadActor(Dispatching, pykka.ThreadingActor):
     """A long-lived actor on a thread of its own (flow runs, runners).
 
     `__init__` runs in the creating thread; `on_start`, the handlers and `on_stop` run in

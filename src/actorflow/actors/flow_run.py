@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
+
 from typing import TYPE_CHECKING, Any
 
 from actorflow._context import FlowRunContext, reset_current, set_current
 from actorflow._logging import ensure_console_logging, flow_run_logger
-from actorflow._names import flow_run_slug
+from actorflow._names import flow_run_slug, new_id
 from actorflow.actors.base import ThreadActor, join_actor
+from actorflow.actors.dispatch import handles
+from actorflow.actors.ledger import LedgerActor
 from actorflow.actors.messages import (
+    AllRunsFinished,
     BodyFinished,
     ChildFlowRunFinished,
     ChildFlowRunStarted,
     RunnerFailed,
     RunnerStarted,
     RunnerStopped,
+    SealLedger,
     StopRunner,
-    TaskRunFinished,
-    TaskRunSubmitted,
 )
 from actorflow.actors.runner import RunnerActor
 from actorflow.actors.task_run import failure_message
@@ -83,7 +85,7 @@ def start_flow_run(
     """Start a flow run's actor; returns at once. The body starts once the runner is up."""
     ensure_console_logging()
     handle = FlowRunHandle(
-        flow_run_id=uuid.uuid4().hex, flow_run_name=flow_run_slug(), flow_name=flow_name
+        flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow_name
     )
     handle.actor_ref = FlowRunActor.start(
         handle=handle,
@@ -100,9 +102,9 @@ def start_flow_run(
 class FlowRunActor(ThreadActor):
     """Drives one flow run: PENDING -> runner up -> RUNNING (body) -> tasks drain -> final.
 
-    Children: the runner actor (started in `on_start`, stopped by `StopRunner` once the body
-    has finished and every task run and subflow run has reported its end) and the body
-    thread. Reports to the parent flow run, if any, with `ChildFlowRunStarted` /
+    Children: the ledger (a light actor that counts task runs and subflow runs), the runner
+    actor (started in `on_start`, stopped by `StopRunner` once the body has finished and the
+    ledger reports `AllRunsFinished`) and the body thread. Reports to the parent flow run, if any, with `ChildFlowRunStarted` /
     `ChildFlowRunFinished`. Thread rules: all fields are touched only on this actor's thread;
     the body runs on its own thread and talks to this actor only by `tell`.
     """
@@ -135,11 +137,8 @@ class FlowRunActor(ThreadActor):
         self._body: threading.Thread | None = None
         self._body_outcome: BodyFinished | None = None
         self._crash: RunnerFailed | None = None
-        # Invariant: a task run / subflow run id is in _pending from its *Submitted/Started
-        # message until its *Finished message; the run may end only when _pending is empty.
-        self._pending: set[str] = set()
-        self._child_states: list[State] = []
-        self._stopping = False
+        self._ledger_ref: ActorRef[Any] | None = None
+        self._child_states: tuple[State, ...] | None = None  # set by AllRunsFinished
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -152,41 +151,42 @@ class FlowRunActor(ThreadActor):
             handle.flow_name,
         )
         self._propose(State(type=StateType.PENDING))
+        self._ledger_ref = LedgerActor.start(
+            flow_run_id=self._id, flow_run_ref=self.actor_ref, pool=self._system.pool
+        )
         if self._parent is not None:
-            self._parent.flow_run_ref.tell(
+            self._parent.ledger_ref.tell(
                 ChildFlowRunStarted(flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id)
             )
         self._runner_ref = RunnerActor.start(
             flow_run_id=self._id, task_runner=self._task_runner, parent=self.actor_ref
         )
 
-    def on_receive(self, message: Any) -> Any:  # noqa: C901  (one dispatch table)
-        if isinstance(message, TaskRunSubmitted):
-            self._pending.add(message.task_run_id)
-        elif isinstance(message, TaskRunFinished):
-            self._pending.discard(message.task_run_id)
-            self._child_states.append(message.state)
-            self._maybe_stop_runner()
-        elif isinstance(message, ChildFlowRunStarted):
-            self._pending.add(message.child_flow_run_id)
-        elif isinstance(message, ChildFlowRunFinished):
-            self._pending.discard(message.child_flow_run_id)
-            self._child_states.append(message.state)
-            self._maybe_stop_runner()
-        elif isinstance(message, BodyFinished):
-            self._body_outcome = message
-            self._maybe_stop_runner()
-        elif isinstance(message, RunnerStarted):
-            self._start_body()
-        elif isinstance(message, RunnerFailed):
-            self._crash = message
-            if self._body is None:  # never started: nothing to wait for
-                self._finish()
-        elif isinstance(message, RunnerStopped):
+    @handles(RunnerStarted)
+    def _on_runner_started(self, _message: RunnerStarted) -> None:
+        self._start_body()
+
+    @handles(BodyFinished)
+    def _on_body_finished(self, message: BodyFinished) -> None:
+        self._body_outcome = message
+        assert self._ledger_ref is not None
+        self._ledger_ref.tell(SealLedger(flow_run_id=self._id))
+
+    @handles(AllRunsFinished)
+    def _on_all_runs_finished(self, message: AllRunsFinished) -> None:
+        self._child_states = message.states
+        assert self._runner_ref is not None
+        self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+
+    @handles(RunnerStopped)
+    def _on_runner_stopped(self, _message: RunnerStopped) -> None:
+        self._finish()
+
+    @handles(RunnerFailed)
+    def _on_runner_failed(self, message: RunnerFailed) -> None:
+        self._crash = message
+        if self._body is None:  # never started: nothing to wait for
             self._finish()
-        else:
-            return super().on_receive(message)
-        return None
 
     def on_stop(self) -> None:
         if self._runner_ref is not None:
@@ -224,12 +224,14 @@ class FlowRunActor(ThreadActor):
 
     def _start_body(self) -> None:
         assert self._runner_ref is not None
+        assert self._ledger_ref is not None
         self._propose(State(type=StateType.RUNNING))
         context = FlowRunContext(
             flow_run_id=self._id,
             flow_run_name=self._handle.flow_run_name,
             flow_name=self._handle.flow_name,
             flow_run_ref=self.actor_ref,
+            ledger_ref=self._ledger_ref,
             runner_ref=self._runner_ref,
             task_runner=self._task_runner,
             pool=self._system.pool,
@@ -242,13 +244,6 @@ class FlowRunActor(ThreadActor):
         )
         self._body.start()
 
-    def _maybe_stop_runner(self) -> None:
-        if self._body_outcome is None or self._pending or self._stopping:
-            return
-        self._stopping = True
-        assert self._runner_ref is not None
-        self._runner_ref.tell(StopRunner(flow_run_id=self._id))
-
     def _finish(self) -> None:
         state = self._final_state()
         self._propose(state)
@@ -256,8 +251,10 @@ class FlowRunActor(ThreadActor):
         flow_run_logger.log(
             level, "%s run %r finished in state %s", self._kind, self._handle.flow_run_name, state
         )
+        if self._ledger_ref is not None:
+            self._ledger_ref.stop(block=False)
         if self._parent is not None:
-            self._parent.flow_run_ref.tell(
+            self._parent.ledger_ref.tell(
                 ChildFlowRunFinished(
                     flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id, state=state
                 )
@@ -275,7 +272,7 @@ class FlowRunActor(ThreadActor):
             return State(type=kind, message=failure_message("Flow", error), data=error)
         value = outcome.value
         if value is None:
-            return aggregate_states(self._child_states)
+            return aggregate_states(list(self._child_states or ()))
         if isinstance(value, State):
             return _aggregate_returned([value], value.data if value.has_data else None)
         if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):

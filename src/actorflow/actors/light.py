@@ -21,15 +21,17 @@ threads that belong to someone else.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import sys
 import threading
-import uuid
 from typing import TYPE_CHECKING, Any, Final
 
 import pykka
 from pykka import ActorDeadError, ActorRef
 from pykka.messages import _ActorStop
+
+from actorflow.actors.dispatch import Dispatching
 
 if TYPE_CHECKING:
     from typing import Self
@@ -44,6 +46,7 @@ MAX_INLINE_DEPTH: Final = 4
 """How many light-actor handlers may nest on one thread before messages go to the pool."""
 
 _local = threading.local()
+_urns = itertools.count()
 
 
 class ActorPool:
@@ -126,14 +129,16 @@ class _LightInbox:
 
     def put(self, envelope: Envelope[Any], /) -> None:
         with self._lock:
-            self._queue.append(envelope)
             if self._scheduled:
+                self._queue.append(envelope)
                 return
             self._scheduled = True
-        depth: int = getattr(_local, "depth", 0)
-        if depth < MAX_INLINE_DEPTH:
-            self._actor._drain()
+        # This thread now owns the drain. The mailbox was empty, so `envelope` is next.
+        if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
+            self._actor._drain(envelope)
         else:
+            with self._lock:
+                self._queue.appendleft(envelope)
             self._actor._pool.schedule(self._actor)
 
     def get(self) -> Envelope[Any]:
@@ -153,30 +158,54 @@ class _LightInbox:
             return None
 
 
-class _Start:
-    """The first message of every light actor: runs `on_start`."""
+class _StopFlag:
+    """The part of `threading.Event` Pykka uses for `actor_stopped`, cheaper to create:
+    the Event behind `wait()` is made only if someone waits."""
 
-    __slots__ = ()
+    __slots__ = ("_event", "_set")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._event: threading.Event | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True  # written before _event is read: see wait()
+        event = self._event
+        if event is not None:
+            event.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with _flag_lock:
+            if self._event is None:
+                self._event = threading.Event()
+            event = self._event
+        if self._set:  # read after _event is written: a concurrent set() sees one or the other
+            event.set()
+        return event.wait(timeout)
 
 
-_START: Final = _Start()
+_flag_lock = threading.Lock()
 
 
-class LightActor(pykka.Actor):
+class LightActor(Dispatching):
     """A Pykka actor without a thread of its own; see the module docs.
 
     `pool` is the `ActorPool` that takes over when a sender cannot drain the mailbox
-    inline; subclasses pass it on from their own `__init__`. `on_start` runs as the actor's first
-    handler, on whichever thread delivers it; `__init__` runs in the creating thread.
+    inline; subclasses pass it on from their own `__init__`. `on_start` runs as the actor's
+    first handler, on whichever thread starts it; `__init__` runs in the creating thread.
     Light actors are not added to Pykka's global `ActorRegistry`.
     """
 
     def __init__(self, *, pool: ActorPool) -> None:  # noqa: PLW0231 (no thread, no registry)
         self._pool = pool
-        self.actor_urn = uuid.uuid4().urn
+        self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
         self.actor_inbox = _LightInbox(self)
-        self.actor_stopped = threading.Event()
+        self.actor_stopped = _StopFlag()  # type: ignore[assignment]
         self._actor_ref = ActorRef(self)
+        self._started = False
 
     @classmethod
     def start(cls, *args: Any, **kwargs: Any) -> ActorRef[Self]:
@@ -194,31 +223,45 @@ class LightActor(pykka.Actor):
         return pykka.ThreadingFuture()
 
     def _start_actor_loop(self) -> None:
-        from pykka._envelope import Envelope  # noqa: PLC0415  (Pykka's internal envelope)
+        """Run `on_start` (then anything already queued) here, or on the pool when deep."""
+        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        with inbox._lock:
+            assert not inbox._scheduled, "a light actor starts once"
+            inbox._scheduled = True
+        if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
+            self._drain()
+        else:
+            self._pool.schedule(self)
 
-        self.actor_inbox.put(Envelope(_START))
+    def _drain(self, envelope: Envelope[Any] | None = None) -> None:
+        """Handle `envelope`, if given, then the mailbox until it is empty.
 
-    def _drain(self) -> None:
-        """Handle envelopes until the mailbox is empty. Called by the owning thread only."""
+        Called only by the thread that owns the drain (see `_LightInbox`).
+        """
         inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
         depth: int = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:
-            while (envelope := inbox._next()) is not None:
+            if not self._started:
+                self._started = True
+                try:
+                    self.on_start()
+                except Exception:
+                    self._handle_failure(*sys.exc_info())
+            if envelope is None:
+                envelope = inbox._next()
+            while envelope is not None:
                 if self.actor_stopped.is_set():
                     self._reject(envelope)
-                    continue
-                self._handle_envelope(envelope)
+                else:
+                    self._handle_envelope(envelope)
+                envelope = inbox._next()
         finally:
             _local.depth = depth
 
     def _handle_envelope(self, envelope: Envelope[Any]) -> None:
-        message = envelope.message
         try:
-            if message is _START:
-                self.on_start()
-                return
-            response = self._handle_receive(message)
+            response = self._handle_receive(envelope.message)
             if envelope.reply_to is not None:
                 envelope.reply_to.set(response)
         except Exception:
@@ -231,7 +274,6 @@ class LightActor(pykka.Actor):
                     self.on_failure(*exc_info)
                 except Exception:
                     self._handle_failure(*sys.exc_info())
-
     def _reject(self, envelope: Envelope[Any]) -> None:
         if envelope.reply_to is None:
             return

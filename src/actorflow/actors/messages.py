@@ -14,6 +14,8 @@ from typing import Any
 from actorflow.states import State
 
 __all__ = [
+    "AllRunsFinished",
+    "SealLedger",
     "BodyFinished",
     "ChildFlowRunFinished",
     "ChildFlowRunStarted",
@@ -61,7 +63,7 @@ class RunnerStopped:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskRunSubmitted:
-    """Task run -> flow run: a task run of this flow run exists and will report its end."""
+    """Task run -> flow run's ledger: a task run of this flow run exists and will report its end."""
 
     flow_run_id: str
     task_run_id: str
@@ -70,7 +72,7 @@ class TaskRunSubmitted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskRunFinished:
-    """Task run -> flow run: the task run reached its final state."""
+    """Task run -> flow run's ledger: the task run reached its final state."""
 
     flow_run_id: str
     task_run_id: str
@@ -82,7 +84,7 @@ class TaskRunFinished:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChildFlowRunStarted:
-    """Subflow run -> parent flow run: a subflow run of this flow run exists."""
+    """Subflow run -> parent's ledger: a subflow run of this flow run exists."""
 
     flow_run_id: str
     child_flow_run_id: str
@@ -90,7 +92,7 @@ class ChildFlowRunStarted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChildFlowRunFinished:
-    """Subflow run -> parent flow run: the subflow run reached its final state."""
+    """Subflow run -> parent's ledger: the subflow run reached its final state."""
 
     flow_run_id: str
     child_flow_run_id: str
@@ -105,6 +107,25 @@ class BodyFinished:
     raised: bool
     value: Any
     """The returned value, or the exception raised (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllRunsFinished:
+    """Ledger -> flow run: sealed, and every task run and subflow run has ended."""
+
+    flow_run_id: str
+    states: tuple[State, ...]
+    """The final state of each task run and subflow run, in the order they ended."""
+
+
+# --- to a flow run's ledger --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SealLedger:
+    """Flow run -> its ledger: the body has finished; report once nothing is pending."""
+
+    flow_run_id: str
 
 
 # --- to a runner actor -------------------------------------------------------------------
@@ -148,7 +169,9 @@ class TaskOutcome:
 
 
 Message = (
-    RunnerStarted
+    AllRunsFinished
+    | SealLedger
+    | RunnerStarted
     | RunnerFailed
     | RunnerStopped
     | TaskRunSubmitted

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from actorflow._logging import runner_logger
 from actorflow.actors.base import ThreadActor
+from actorflow.actors.dispatch import handles
 from actorflow.actors.messages import (
     RunnerFailed,
     RunnerStarted,
@@ -65,20 +66,19 @@ class RunnerActor(ThreadActor):
         self._backend = backend
         self._parent.tell(RunnerStarted(flow_run_id=self._flow_run_id))
 
-    def on_receive(self, message: Any) -> Any:
-        if isinstance(message, RunTask):
-            assert self._backend is not None, "RunTask before the backend started"
-            try:
-                self._backend.submit(message.call)
-            except Exception as error:  # e.g. arguments the backend cannot ship
-                message.call.report_outcome(error, raised=True)
-        elif isinstance(message, StopRunner):
-            self._shutdown_backend()
-            self._parent.tell(RunnerStopped(flow_run_id=self._flow_run_id))
-            self.stop()
-        else:
-            return super().on_receive(message)
-        return None
+    @handles(RunTask)
+    def _on_run_task(self, message: RunTask) -> None:
+        assert self._backend is not None, "RunTask before the backend started"
+        try:
+            self._backend.submit(message.call)
+        except Exception as error:  # e.g. arguments the backend cannot ship
+            message.call.report_outcome(error, raised=True)
+
+    @handles(StopRunner)
+    def _on_stop_runner(self, _message: StopRunner) -> None:
+        self._shutdown_backend()
+        self._parent.tell(RunnerStopped(flow_run_id=self._flow_run_id))
+        self.stop()
 
     def on_stop(self) -> None:
         self._shutdown_backend()

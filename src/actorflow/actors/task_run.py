@@ -6,10 +6,11 @@ flow body when submitting, the backend when reporting) or on the system's actor 
 
 from __future__ import annotations
 
-import logging
+from logging import ERROR, INFO
 from typing import TYPE_CHECKING, Any
 
-from actorflow._logging import task_run_logger
+from actorflow._logging import emit, task_run_logger
+from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import (
     RunTask,
@@ -71,7 +72,7 @@ class TaskRunActor(LightActor):
             flow_run=flow_run,
         )
         self._flow_run_id = flow_run.flow_run_id
-        self._flow_run_ref = flow_run.flow_run_ref
+        self._ledger_ref = flow_run.ledger_ref
         self._runner_ref = None if inline else flow_run.runner_ref
         self._future = future
         self._history: list[State] = []
@@ -93,7 +94,7 @@ class TaskRunActor(LightActor):
     def on_start(self) -> None:
         call = self.call
         self._propose(State(type=StateType.PENDING))
-        self._flow_run_ref.tell(
+        self._ledger_ref.tell(
             TaskRunSubmitted(
                 flow_run_id=self._flow_run_id,
                 task_run_id=call.task_run_id,
@@ -101,20 +102,16 @@ class TaskRunActor(LightActor):
             )
         )
         if self._runner_ref is not None:
-            task_run_logger.info("Submitting task run %r to task runner...", call.task_run_name)
+            emit(task_run_logger, INFO, "Submitting task run %r to task runner...", call.task_run_name)
             self._runner_ref.tell(
                 RunTask(flow_run_id=self._flow_run_id, task_run_id=call.task_run_id, call=call)
             )
 
-    def on_receive(self, message: Any) -> Any:
-        if isinstance(message, TaskStarted):
-            self._propose(State(type=StateType.RUNNING))
-        elif isinstance(message, TaskOutcome):
-            self._finish(message)
-        else:
-            return super().on_receive(message)
-        return None
+    @handles(TaskStarted)
+    def _on_started(self, _message: TaskStarted) -> None:
+        self._propose(State(type=StateType.RUNNING))
 
+    @handles(TaskOutcome)
     def _finish(self, outcome: TaskOutcome) -> None:
         if outcome.raised:
             error: BaseException = outcome.value
@@ -138,9 +135,9 @@ class TaskRunActor(LightActor):
         if not self._propose(state):
             return
         name = self.call.task_run_name
-        level = logging.INFO if state.type is StateType.COMPLETED else logging.ERROR
-        task_run_logger.log(level, "Task run %r finished in state %s", name, state)
-        self._flow_run_ref.tell(
+        level = INFO if state.type is StateType.COMPLETED else ERROR
+        emit(task_run_logger, level, "Task run %r finished in state %s", name, state)
+        self._ledger_ref.tell(
             TaskRunFinished(
                 flow_run_id=self._flow_run_id,
                 task_run_id=self.call.task_run_id,
