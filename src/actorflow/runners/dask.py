@@ -165,14 +165,33 @@ class _DaskBackend(Backend):
             self._client = self._cluster = None
 
 
+class _Raised:
+    """What a task that raised returns to Dask: its exception, as a value.
+
+    Dask then sees a successful computation, so it neither logs the user's exception as
+    a worker error nor treats it as its own failure; the runner unwraps it.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Raised, (self.error,))
+
+
 async def _report_when_done(future: Any, call: TaskCall) -> None:
     """Runs on the client's event loop: await the Dask future, report the outcome."""
     try:
         value = await future._result()
-    except BaseException as error:  # noqa: BLE001  (the task's exception is its outcome)
+    except BaseException as error:  # noqa: BLE001  (Dask's own failure is the outcome)
         call.report_outcome(error, raised=True)
     else:
-        call.report_outcome(value, raised=False)
+        if isinstance(value, _Raised):
+            call.report_outcome(value.error, raised=True)
+        else:
+            call.report_outcome(value, raised=False)
 
 
 def _run_on_worker(
@@ -195,6 +214,8 @@ def _run_on_worker(
     )
     try:
         return fn(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001  (returned, to be raised in the flow's process)
+        return _Raised(error)
     finally:
         reset_current(token)
         # Worker processes share the terminal but buffer their output: flush so a task's

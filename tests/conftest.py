@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from actorflow.task_runners import DaskTaskRunner, SequentialTaskRunner
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("patience", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Threads a run starts and must stop when it ends (the shared actor pool lives on).
+_RUN_THREAD_PREFIXES = ("actorflow-flow-run", "actorflow-runner", "actorflow-flow-body")
+
+
+def run_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(_RUN_THREAD_PREFIXES)]
+
+
+@pytest.fixture(autouse=True)
+def _no_run_threads_left_behind():
+    """Every test: once it returns, no flow-run, runner or body thread is alive."""
+    yield
+    deadline = time.monotonic() + 5.0
+    while run_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    leftover = run_threads()
+    assert not leftover, f"threads left behind by the test: {leftover}"
+
+
+def small_dask_runner() -> DaskTaskRunner:
+    """A real process-based LocalCluster, as small as it gets."""
+    return DaskTaskRunner(
+        cluster_kwargs={"n_workers": 1, "threads_per_worker": 2, "processes": True}
+    )
+
+
+RUNNERS = [
+    pytest.param(SequentialTaskRunner, id="sequential"),
+    pytest.param(small_dask_runner, id="dask", marks=pytest.mark.dask),
+]
+
+
+@pytest.fixture(params=RUNNERS)
+def task_runner(request):
+    """A fresh task runner of each kind."""
+    return request.param()

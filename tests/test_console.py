@@ -1,0 +1,138 @@
+"""The default console output, checked in fresh interpreters (as a user runs a script)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STAMP = r"\d\d:\d\d:\d\d\.\d{3} \| "
+SLUG = r"[a-z]+-[a-z]+"
+HEX = r"[0-9a-f]{8}"
+
+
+def run_script(code_or_path: str | Path, *, timeout: float = 120) -> list[str]:
+    args = [sys.executable, str(code_or_path)] if isinstance(code_or_path, Path) else [
+        sys.executable,
+        "-c",
+        code_or_path,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    return done.stdout.splitlines()
+
+
+def assert_in_order(lines: list[str], patterns: list[str]) -> None:
+    """Each pattern matches a whole line, in this order (other lines may come between)."""
+    position = 0
+    for pattern in patterns:
+        regex = re.compile(pattern)
+        for i in range(position, len(lines)):
+            if regex.fullmatch(lines[i]):
+                position = i + 1
+                break
+        else:
+            raise AssertionError(f"no line matching {pattern!r} after line {position}:\n" + "\n".join(lines))
+
+
+@pytest.mark.dask
+def test_the_reference_example_prints_the_reference_sequence():
+    lines = run_script(ROOT / "examples" / "multiple_task_runners.py", timeout=180)
+    assert_in_order(
+        lines,
+        [
+            STAMP + rf"Beginning flow run '({SLUG})' for flow 'my-flow'\.\.\.",
+            STAMP + r"Starting task runner `SequentialTaskRunner`\.\.\.",
+            STAMP + rf"Submitting task run 'hello_local-({HEX})-0' to task runner\.\.\.",
+            r"Hello!",
+            STAMP + rf"Task run 'hello_local-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP + rf"Beginning subflow run '{SLUG}' for flow 'my-subflow'\.\.\.",
+            STAMP + r"Starting task runner `DaskTaskRunner`\.\.\.",
+            STAMP + r"Creating a new Dask cluster with `distributed\.deploy\.local\.LocalCluster`",
+            STAMP + r"The Dask dashboard is available at http://127\.0\.0\.1:\d+/status",
+            STAMP + rf"Submitting task run 'hello_dask-{HEX}-0' to task runner\.\.\.",
+            STAMP + rf"Task run 'hello_dask-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP + r"Shutting down task runner `DaskTaskRunner`\.\.\.",
+            STAMP + rf"Subflow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
+            STAMP + rf"Submitting task run 'hello_local-{HEX}-1' to task runner\.\.\.",
+            r"Hello!",
+            STAMP + rf"Task run 'hello_local-{HEX}-1' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP + r"Shutting down task runner `SequentialTaskRunner`\.\.\.",
+            STAMP + rf"Flow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
+        ],
+    )
+    assert "Hello from Dask!" in lines
+    # The same task definition keeps its key; the flow run name is one slug throughout.
+    text = "\n".join(lines)
+    keys = set(re.findall(rf"hello_local-({HEX})-\d", text))
+    assert len(keys) == 1
+    first = re.search(rf"Beginning flow run '({SLUG})'", text)
+    last = re.search(rf"Flow run '({SLUG})' finished", text)
+    assert first and last and first.group(1) == last.group(1)
+    assert "Traceback" not in text
+    assert "CommClosedError" not in text
+
+
+def test_console_format_without_user_logging():
+    lines = run_script(
+        "from actorflow import flow, task\n"
+        "@task\n"
+        "def t(): raise ValueError('bad')\n"
+        "@flow\n"
+        "def f():\n"
+        "    t(return_state=True)\n"
+        "f(return_state=True)\n"
+    )
+    assert all(re.match(STAMP, line) for line in lines), lines
+    assert_in_order(
+        lines,
+        [
+            STAMP + r"Beginning flow run '[a-z]+-[a-z]+' for flow 'f'\.\.\.",
+            STAMP
+            + rf"Task run 't-{HEX}-0' finished in state Failed\(message='Task run encountered an exception: ValueError: bad', type=FAILED\)",
+            STAMP + r"Flow run '[a-z]+-[a-z]+' finished in state Failed\(message='1/1 states failed\.', type=FAILED\)",
+        ],
+    )
+
+
+def test_user_logging_configuration_is_respected():
+    lines = run_script(
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format='USER %(levelname)s %(message)s')\n"
+        "from actorflow import flow, task, get_run_logger\n"
+        "@flow\n"
+        "def f():\n"
+        "    get_run_logger().warning('shown')\n"
+        "    get_run_logger().info('hidden')\n"
+        "f()\n"
+    )
+    assert lines == ["USER WARNING shown"]
+
+
+def test_import_does_not_load_distributed_and_is_fast():
+    code = (
+        "import sys, time\n"
+        "import pykka, msgpack\n"
+        "t = time.perf_counter()\n"
+        "import actorflow, actorflow.task_runners\n"
+        "elapsed = time.perf_counter() - t\n"
+        "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'dask imported'\n"
+        "print(elapsed)\n"
+    )
+    elapsed = min(float(run_script(code)[-1]) for _ in range(3))
+    assert elapsed < 0.1, f"import actorflow took {elapsed:.3f}s beyond pykka and msgpack"

@@ -1,0 +1,53 @@
+"""The public surface is a conscious choice: adding a name means changing this test."""
+
+from __future__ import annotations
+
+import actorflow
+import actorflow.states
+import actorflow.task_runners
+
+
+def test_top_level_exports():
+    assert sorted(actorflow.__all__) == [
+        "ActorflowError",
+        "Flow",
+        "ForeignFutureError",
+        "MissingContextError",
+        "RunNotCompletedError",
+        "State",
+        "StateNotFinalError",
+        "StateType",
+        "Task",
+        "TaskFuture",
+        "TaskRunnerError",
+        "flow",
+        "get_run_logger",
+        "task",
+    ]
+    for name in actorflow.__all__:
+        assert getattr(actorflow, name) is not None
+
+
+def test_task_runner_exports():
+    assert sorted(actorflow.task_runners.__all__) == [
+        "DaskTaskRunner",
+        "SequentialTaskRunner",
+        "TaskRunner",
+    ]
+
+
+def test_states_exports():
+    assert sorted(actorflow.states.__all__) == [
+        "FINAL_STATE_TYPES",
+        "State",
+        "StateType",
+        "aggregate_states",
+        "now",
+    ]
+
+
+def test_exception_tree_has_one_root():
+    for name in actorflow.__all__:
+        obj = getattr(actorflow, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert issubclass(obj, actorflow.ActorflowError)

@@ -1,0 +1,312 @@
+"""Task runners: settings, lifecycle, subflows with their own runner, and clean shutdown."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+
+import psutil
+import pytest
+
+from actorflow import StateType, TaskRunnerError, flow, task
+from actorflow.runners.base import Backend, TaskCall
+from actorflow.task_runners import DaskTaskRunner, SequentialTaskRunner, TaskRunner
+
+from .conftest import small_dask_runner
+
+
+@task
+def where() -> str:
+    return threading.current_thread().name
+
+
+@task
+def fail() -> None:
+    raise ValueError("inside")
+
+
+# -- sequential ----------------------------------------------------------------------------
+
+
+def test_sequential_runs_tasks_on_the_runner_thread_in_order():
+    order = []
+
+    @task
+    def record(i: int) -> str:
+        order.append(i)
+        return threading.current_thread().name
+
+    @flow(task_runner=SequentialTaskRunner())
+    def ordered():
+        return [record(i) for i in range(20)]
+
+    names = ordered()
+    assert order == list(range(20))
+    assert len(set(names)) == 1
+    assert names[0].startswith("actorflow-runner-")
+
+
+# -- custom runners and runner failures ----------------------------------------------------
+
+
+class _BrokenBackend(Backend):
+    def start(self) -> None:
+        raise OSError("no cluster here")
+
+    def submit(self, call: TaskCall) -> None:  # pragma: no cover - never started
+        raise AssertionError
+
+
+class BrokenRunner(TaskRunner):
+    def create_backend(self) -> Backend:
+        return _BrokenBackend()
+
+
+def test_a_runner_that_cannot_start_crashes_the_run(caplog):
+    @flow(task_runner=BrokenRunner())
+    def never_runs():
+        raise AssertionError("the body must not start")
+
+    caplog.set_level(logging.INFO, logger="actorflow")
+    state = never_runs(return_state=True)
+    assert state.type is StateType.CRASHED
+    assert state.message == "Task runner `BrokenRunner` failed to start: OSError: no cluster here"
+    with pytest.raises(OSError, match="no cluster here"):
+        never_runs()
+    assert "Task runner `BrokenRunner` failed to start" in caplog.text
+
+
+def test_a_crashed_subflow_does_not_take_the_parent_down():
+    @flow(task_runner=BrokenRunner)
+    def broken_sub():
+        return None
+
+    @flow
+    def parent():
+        return broken_sub(return_state=True)
+
+    state = parent(return_state=True)
+    assert str(state) == "Failed(message='1/1 states failed.', type=FAILED)"
+
+
+def test_backend_submit_errors_fail_the_task_not_the_runner():
+    class RefusingBackend(Backend):
+        def submit(self, call: TaskCall) -> None:
+            raise TypeError("cannot ship this argument")
+
+    class RefusingRunner(TaskRunner):
+        def create_backend(self) -> Backend:
+            return RefusingBackend()
+
+    @flow(task_runner=RefusingRunner)
+    def refused():
+        return where(return_state=True)
+
+    state = refused(return_state=True)
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, TypeError)
+    assert str(error) == "cannot ship this argument"
+
+
+def test_task_runner_error_is_an_actorflow_error():
+    from actorflow import ActorflowError
+
+    assert issubclass(TaskRunnerError, ActorflowError)
+
+
+# -- subflows ------------------------------------------------------------------------------
+
+
+def test_subflow_gets_its_own_runner_and_the_parents_is_untouched(caplog):
+    @flow(task_runner=SequentialTaskRunner())
+    def child():
+        return where()
+
+    @flow(task_runner=SequentialTaskRunner())
+    def parent():
+        before = where()
+        inside = child()
+        after = where()
+        return before, inside, after
+
+    caplog.set_level(logging.INFO, logger="actorflow")
+    before, inside, after = parent()
+    assert before == after
+    assert inside != before
+    text = caplog.text
+    assert text.count("Starting task runner `SequentialTaskRunner`...") == 2
+    assert text.count("Shutting down task runner `SequentialTaskRunner`...") == 2
+    assert "Beginning subflow run '" in text
+    assert "Subflow run '" in text
+
+
+def test_subflow_failures_count_in_the_parents_aggregate():
+    @flow
+    def failing_child():
+        fail()
+
+    @flow
+    def parent():
+        failing_child(return_state=True)
+        where()
+
+    state = parent(return_state=True)
+    assert str(state) == "Failed(message='1/2 states failed.', type=FAILED)"
+
+
+# -- Dask ------------------------------------------------------------------------------------
+
+
+def test_dask_settings_are_plain_data():
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1})
+    copy = runner.duplicate()
+    assert copy == runner
+    assert copy.cluster_kwargs is not runner.cluster_kwargs
+    assert DaskTaskRunner() == DaskTaskRunner()
+    assert runner.name == "DaskTaskRunner"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"address": 8786}, TypeError, "address"),
+        ({"cluster_kwargs": ["n_workers", 1]}, TypeError, "cluster_kwargs"),
+        ({"client_kwargs": "x"}, TypeError, "client_kwargs"),
+        ({"adapt_kwargs": 3}, TypeError, "adapt_kwargs"),
+        ({"cluster_class": 3}, TypeError, "cluster_class"),
+        ({"address": "tcp://127.0.0.1:8786", "cluster_kwargs": {}}, ValueError, "cannot be combined"),
+    ],
+)
+def test_dask_settings_are_validated_at_construction(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        DaskTaskRunner(**kwargs)
+
+
+def test_dask_runner_does_not_import_distributed_until_it_starts():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from actorflow.task_runners import DaskTaskRunner\n"
+        "DaskTaskRunner(cluster_kwargs={'n_workers': 1})\n"
+        "assert 'distributed' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def _children() -> set[int]:
+    """Live child processes, less multiprocessing's resource tracker (one per interpreter,
+    started by the first spawned process and kept until exit)."""
+    pids = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.is_running() and "resource_tracker" not in " ".join(child.cmdline()):
+                pids.add(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return pids
+
+
+@pytest.mark.dask
+def test_dask_subflow_runs_on_a_real_cluster_and_cleans_up(caplog):
+    import distributed
+
+    before_children = _children()
+
+    @task
+    def pid() -> int:
+        import os
+
+        return os.getpid()
+
+    @flow(task_runner=small_dask_runner())
+    def on_dask():
+        return pid()
+
+    @flow
+    def parent():
+        return pid(), on_dask()
+
+    caplog.set_level(logging.INFO, logger="actorflow")
+    local, remote = parent()
+    import os
+
+    assert local == os.getpid()
+    assert remote != os.getpid()
+    text = caplog.text
+    assert "Creating a new Dask cluster with `distributed.deploy.local.LocalCluster`" in text
+    assert "The Dask dashboard is available at http://127.0.0.1:" in text
+    assert "Shutting down task runner `DaskTaskRunner`..." in text
+    # Nothing is left: no worker processes, no client.
+    psutil.wait_procs([psutil.Process(p) for p in _children() - before_children], timeout=10)
+    assert _children() - before_children == set()
+    gc.collect()
+    open_clients = [
+        o for o in gc.get_objects() if isinstance(o, distributed.Client) and o.status != "closed"
+    ]
+    assert open_clients == []
+
+
+@pytest.mark.dask
+def test_a_task_raising_inside_a_dask_subflow_ends_both_flows():
+    @flow(task_runner=small_dask_runner())
+    def dask_child():
+        fail()
+
+    @flow
+    def parent():
+        child_state = dask_child(return_state=True)
+        return child_state
+
+    state = parent(return_state=True)
+    assert state.is_final()
+    assert str(state) == "Failed(message='1/1 states failed.', type=FAILED)"
+    with pytest.raises(ValueError, match="inside"):
+        state.result()
+
+
+@pytest.mark.dask
+def test_dask_logger_and_prints_work_on_the_worker(capfd):
+    from actorflow import get_run_logger
+
+    @task
+    def chatty() -> int:
+        print("printed on the worker")
+        get_run_logger().info("logged on the worker")
+        return 3
+
+    @flow(task_runner=small_dask_runner())
+    def dask_flow():
+        return chatty()
+
+    assert dask_flow() == 3
+    out, err = capfd.readouterr()
+    assert "printed on the worker" in out
+    assert "logged on the worker" in err
+
+
+@pytest.mark.dask
+def test_unreachable_scheduler_crashes_the_flow_quickly():
+    import socket
+    import time
+
+    with socket.socket() as s:  # a free port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    @flow(
+        task_runner=DaskTaskRunner(
+            address=f"tcp://127.0.0.1:{port}", client_kwargs={"timeout": "2s"}
+        )
+    )
+    def unreachable():
+        raise AssertionError("must not start")
+
+    started = time.monotonic()
+    state = unreachable(return_state=True)
+    assert state.type is StateType.CRASHED
+    assert "failed to start" in (state.message or "")
+    assert time.monotonic() - started < 30
