@@ -17,11 +17,15 @@ HEX = r"[0-9a-f]{8}"
 
 
 def run_script(code_or_path: str | Path, *, timeout: float = 120) -> list[str]:
-    args = [sys.executable, str(code_or_path)] if isinstance(code_or_path, Path) else [
-        sys.executable,
-        "-c",
-        code_or_path,
-    ]
+    args = (
+        [sys.executable, str(code_or_path)]
+        if isinstance(code_or_path, Path)
+        else [
+            sys.executable,
+            "-c",
+            code_or_path,
+        ]
+    )
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(
         args,
@@ -47,7 +51,9 @@ def assert_in_order(lines: list[str], patterns: list[str]) -> None:
                 position = i + 1
                 break
         else:
-            raise AssertionError(f"no line matching {pattern!r} after line {position}:\n" + "\n".join(lines))
+            raise AssertionError(
+                f"no line matching {pattern!r} after line {position}:\n" + "\n".join(lines)
+            )
 
 
 @pytest.mark.dask
@@ -60,20 +66,25 @@ def test_the_reference_example_prints_the_reference_sequence():
             STAMP + r"Starting task runner `SequentialTaskRunner`\.\.\.",
             STAMP + rf"Submitting task run 'hello_local-({HEX})-0' to task runner\.\.\.",
             r"Hello!",
-            STAMP + rf"Task run 'hello_local-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP
+            + rf"Task run 'hello_local-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
             STAMP + rf"Beginning subflow run '{SLUG}' for flow 'my-subflow'\.\.\.",
             STAMP + r"Starting task runner `DaskTaskRunner`\.\.\.",
             STAMP + r"Creating a new Dask cluster with `distributed\.deploy\.local\.LocalCluster`",
             STAMP + r"The Dask dashboard is available at http://127\.0\.0\.1:\d+/status",
             STAMP + rf"Submitting task run 'hello_dask-{HEX}-0' to task runner\.\.\.",
-            STAMP + rf"Task run 'hello_dask-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP
+            + rf"Task run 'hello_dask-{HEX}-0' finished in state Completed\(message=None, type=COMPLETED\)",
             STAMP + r"Shutting down task runner `DaskTaskRunner`\.\.\.",
-            STAMP + rf"Subflow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
+            STAMP
+            + rf"Subflow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
             STAMP + rf"Submitting task run 'hello_local-{HEX}-1' to task runner\.\.\.",
             r"Hello!",
-            STAMP + rf"Task run 'hello_local-{HEX}-1' finished in state Completed\(message=None, type=COMPLETED\)",
+            STAMP
+            + rf"Task run 'hello_local-{HEX}-1' finished in state Completed\(message=None, type=COMPLETED\)",
             STAMP + r"Shutting down task runner `SequentialTaskRunner`\.\.\.",
-            STAMP + rf"Flow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
+            STAMP
+            + rf"Flow run '{SLUG}' finished in state Completed\(message='All states completed\.', type=COMPLETED\)",
         ],
     )
     assert "Hello from Dask!" in lines
@@ -105,7 +116,8 @@ def test_console_format_without_user_logging():
             STAMP + r"Beginning flow run '[a-z]+-[a-z]+' for flow 'f'\.\.\.",
             STAMP
             + rf"Task run 't-{HEX}-0' finished in state Failed\(message='Task run encountered an exception: ValueError: bad', type=FAILED\)",
-            STAMP + r"Flow run '[a-z]+-[a-z]+' finished in state Failed\(message='1/1 states failed\.', type=FAILED\)",
+            STAMP
+            + r"Flow run '[a-z]+-[a-z]+' finished in state Failed\(message='1/1 states failed\.', type=FAILED\)",
         ],
     )
 

@@ -184,7 +184,9 @@ def test_task_runner_argument_is_checked_at_decoration():
         flow(task_runner="dask")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="TaskRunner subclass or instance"):
         flow(task_runner=object)  # type: ignore[call-overload]
-    assert flow(task_runner=SequentialTaskRunner)(lambda: None).task_runner == SequentialTaskRunner()
+    assert (
+        flow(task_runner=SequentialTaskRunner)(lambda: None).task_runner == SequentialTaskRunner()
+    )
     assert isinstance(flow(lambda: None).task_runner, SequentialTaskRunner)
 
 

@@ -176,7 +176,11 @@ def test_dask_settings_are_plain_data():
         ({"client_kwargs": "x"}, TypeError, "client_kwargs"),
         ({"adapt_kwargs": 3}, TypeError, "adapt_kwargs"),
         ({"cluster_class": 3}, TypeError, "cluster_class"),
-        ({"address": "tcp://127.0.0.1:8786", "cluster_kwargs": {}}, ValueError, "cannot be combined"),
+        (
+            {"address": "tcp://127.0.0.1:8786", "cluster_kwargs": {}},
+            ValueError,
+            "cannot be combined",
+        ),
     ],
 )
 def test_dask_settings_are_validated_at_construction(kwargs, error, match):

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Final
 
 __all__ = ["ConsoleFormatter", "emit", "ensure_console_logging", "logger"]
@@ -51,7 +52,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         logging.Handler.__init__(self)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> object:
         return sys.stderr
 
@@ -109,11 +110,11 @@ def _record_template() -> dict[str, Any]:
         if mp is not None:
             try:
                 process_name = mp.current_process().name
-            except Exception:  # noqa: BLE001  (as logging.LogRecord does)
+            except Exception:
                 process_name = "MainProcess"
         _template = {
             "pathname": __file__,
-            "filename": os.path.basename(__file__),
+            "filename": Path(__file__).name,
             "module": "actorflow",
             "lineno": 0,
             "exc_info": None,

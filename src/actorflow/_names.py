@@ -7,6 +7,7 @@ import os
 import random
 from typing import Final
 
+# fmt: off
 _ADJECTIVES: Final = (
     "amber", "azure", "bold", "brisk", "calm", "cobalt", "copper", "coral", "crimson",
     "dapper", "dusky", "eager", "ember", "fancy", "fleet", "gentle", "gilded", "glossy",
@@ -25,6 +26,7 @@ _NOUNS: Final = (
     "sparrow", "stork", "swan", "tapir", "tern", "tiger", "toucan", "walrus", "weasel",
     "wombat", "wren", "yak", "zebra",
 )
+# fmt: on
 
 _random = random.Random()  # noqa: S311  (names, not secrets)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import current_flow_run
 from actorflow._names import flow_name_for
@@ -13,6 +12,9 @@ from actorflow.actors.flow_run import start_flow_run
 from actorflow.actors.system import default_system
 from actorflow.runners.base import TaskRunner
 from actorflow.runners.sequential import SequentialTaskRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Flow", "flow"]
 
@@ -62,7 +64,9 @@ class Flow(Generic[P, R]):
         fn_name = getattr(fn, "__name__", type(fn).__name__)
         self.name: str = name or flow_name_for(fn_name)
         self.task_runner: TaskRunner = _coerce_task_runner(task_runner)
-        self.description: str | None = description if description is not None else inspect.getdoc(fn)
+        self.description: str | None = (
+            description if description is not None else inspect.getdoc(fn)
+        )
         self._signature = inspect.signature(fn)
         functools.update_wrapper(self, fn)
 

@@ -183,7 +183,5 @@ def aggregate_states(states: list[State]) -> State:
         )
     unfinished = [s for s in states if not s.is_final()]
     if unfinished:
-        return State(
-            type=StateType.FAILED, message=f"{len(unfinished)}/{n} states did not finish."
-        )
+        return State(type=StateType.FAILED, message=f"{len(unfinished)}/{n} states did not finish.")
     return State(type=StateType.COMPLETED, message="All states completed.", data=None)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-
-from collections.abc import Callable
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import FlowRunContext, TaskRunContext, current_run
 from actorflow._names import new_id, task_key
 from actorflow.actors.task_run import TaskRunActor
 from actorflow.futures import TaskFuture
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Task", "task"]
 
@@ -28,7 +29,9 @@ class Task(Generic[P, R]):
     - Anywhere else: the function is simply called.
     """
 
-    def __init__(self, fn: Callable[P, R], *, name: str | None = None, tags: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, fn: Callable[P, R], *, name: str | None = None, tags: tuple[str, ...] = ()
+    ) -> None:
         if not callable(fn):
             msg = f"@task must decorate a function, got {type(fn).__name__} {fn!r}"
             raise TypeError(msg)
@@ -39,9 +42,11 @@ class Task(Generic[P, R]):
             msg = f"@task(tags=...) must be a collection of str such as ('etl',), got {tags!r}"
             raise TypeError(msg)
         self.fn = fn
-        self.name: str = name or getattr(fn, "__name__", type(fn).__name__)
+        self.name: str = name or str(getattr(fn, "__name__", type(fn).__name__))
         self.tags: frozenset[str] = frozenset(tags)
-        self.task_key = task_key(getattr(fn, "__module__", ""), getattr(fn, "__qualname__", self.name))
+        self.task_key = task_key(
+            getattr(fn, "__module__", ""), getattr(fn, "__qualname__", self.name)
+        )
         self._signature = inspect.signature(fn)
         functools.update_wrapper(self, fn)
 

@@ -75,12 +75,19 @@ def decide(current: State | None, proposed: State) -> Decision:
     if current is None:
         if proposed.type in INITIAL_STATE_TYPES:
             return _ACCEPT
-        return Decision(False, f"a run must start SCHEDULED or PENDING, not {proposed.type.value}")
+        return Decision(
+            accepted=False,
+            reason=f"a run must start SCHEDULED or PENDING, not {proposed.type.value}",
+        )
     allowed = ALLOWED_TRANSITIONS[current.type]
     if proposed.type not in allowed:
         if not allowed:
-            return Decision(False, f"{current} is final and accepts no further state")
-        return Decision(False, f"{current.type.value} cannot move to {proposed.type.value}")
+            return Decision(
+                accepted=False, reason=f"{current} is final and accepts no further state"
+            )
+        return Decision(
+            accepted=False, reason=f"{current.type.value} cannot move to {proposed.type.value}"
+        )
     if proposed.timestamp < current.timestamp:
-        return Decision(False, "the proposed state is older than the current state")
+        return Decision(accepted=False, reason="the proposed state is older than the current state")
     return _ACCEPT

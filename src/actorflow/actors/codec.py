@@ -49,7 +49,9 @@ class Codec:
         if _MESSAGE_TYPES.get(name) is not type(message):
             msg = f"Codec.pack() takes an actorflow message, got {type(message).__name__}"
             raise TypeError(msg)
-        fields = {f.name: self._encode(getattr(message, f.name)) for f in dataclasses.fields(message)}
+        fields = {
+            f.name: self._encode(getattr(message, f.name)) for f in dataclasses.fields(message)
+        }
         packed: bytes = msgpack.packb([name, fields], use_bin_type=True)
         return packed
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-
 from typing import TYPE_CHECKING, Any
 
 from actorflow._context import FlowRunContext, reset_current, set_current
@@ -84,9 +83,7 @@ def start_flow_run(
 ) -> FlowRunHandle:
     """Start a flow run's actor; returns at once. The body starts once the runner is up."""
     ensure_console_logging()
-    handle = FlowRunHandle(
-        flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow_name
-    )
+    handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow_name)
     handle.actor_ref = FlowRunActor.start(
         handle=handle,
         system=system,
@@ -156,7 +153,9 @@ class FlowRunActor(ThreadActor):
         )
         if self._parent is not None:
             self._parent.ledger_ref.tell(
-                ChildFlowRunStarted(flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id)
+                ChildFlowRunStarted(
+                    flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id
+                )
             )
         self._runner_ref = RunnerActor.start(
             flow_run_id=self._id, task_runner=self._task_runner, parent=self.actor_ref
@@ -195,7 +194,9 @@ class FlowRunActor(ThreadActor):
             self._body.join(JOIN_TIMEOUT)
         state = self._state
         if state is None or not state.is_final():  # stopped from outside before the end
-            state = State(type=StateType.CRASHED, message="Flow run actor stopped before the run ended")
+            state = State(
+                type=StateType.CRASHED, message="Flow run actor stopped before the run ended"
+            )
             self._propose(state)
         self._handle._resolve(state)
 
@@ -263,7 +264,9 @@ class FlowRunActor(ThreadActor):
 
     def _final_state(self) -> State:
         if self._crash is not None:
-            return State(type=StateType.CRASHED, message=self._crash.message, data=self._crash.error)
+            return State(
+                type=StateType.CRASHED, message=self._crash.message, data=self._crash.error
+            )
         outcome = self._body_outcome
         assert outcome is not None
         if outcome.raised:
@@ -297,7 +300,7 @@ def _run_body(
     token = set_current(context)
     try:
         value = fn(*args, **kwargs)
-    except BaseException as error:  # noqa: BLE001  (recorded as the run's outcome)
+    except BaseException as error:
         outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=True, value=error)
     else:
         outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=False, value=value)

@@ -199,7 +199,7 @@ class LightActor(Dispatching):
     Light actors are not added to Pykka's global `ActorRegistry`.
     """
 
-    def __init__(self, *, pool: ActorPool) -> None:  # noqa: PLW0231 (no thread, no registry)
+    def __init__(self, *, pool: ActorPool) -> None:
         self._pool = pool
         self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
         self.actor_inbox = _LightInbox(self)
@@ -274,6 +274,7 @@ class LightActor(Dispatching):
                     self.on_failure(*exc_info)
                 except Exception:
                     self._handle_failure(*sys.exc_info())
+
     def _reject(self, envelope: Envelope[Any]) -> None:
         if envelope.reply_to is None:
             return

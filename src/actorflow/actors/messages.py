@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actorflow.states import State
+from actorflow.states import State  # noqa: TC001  (resolved at run time by get_type_hints users)
 
 __all__ = [
     "AllRunsFinished",
-    "SealLedger",
     "BodyFinished",
     "ChildFlowRunFinished",
     "ChildFlowRunStarted",
@@ -24,13 +23,13 @@ __all__ = [
     "RunnerFailed",
     "RunnerStarted",
     "RunnerStopped",
+    "SealLedger",
     "StopRunner",
     "TaskOutcome",
     "TaskRunFinished",
     "TaskRunSubmitted",
     "TaskStarted",
 ]
-
 
 
 # --- to a flow-run actor -----------------------------------------------------------------

@@ -47,7 +47,7 @@ class RunnerActor(ThreadActor):
             backend = self._task_runner.create_backend()
             backend.start()
         except Exception as error:
-            runner_logger.error(  # noqa: TRY400  (the message carries the cause; no traceback noise)
+            runner_logger.error(
                 "Task runner `%s` failed to start: %s: %s",
                 self._task_runner.name,
                 type(error).__name__,
@@ -104,6 +104,8 @@ class RunnerActor(ThreadActor):
             backend.shutdown()
         except Exception:
             runner_logger.log(
-                logging.ERROR, "Task runner `%s` failed to shut down", self._task_runner.name,
+                logging.ERROR,
+                "Task runner `%s` failed to shut down",
+                self._task_runner.name,
                 exc_info=True,
             )

@@ -102,7 +102,12 @@ class TaskRunActor(LightActor):
             )
         )
         if self._runner_ref is not None:
-            emit(task_run_logger, INFO, "Submitting task run %r to task runner...", call.task_run_name)
+            emit(
+                task_run_logger,
+                INFO,
+                "Submitting task run %r to task runner...",
+                call.task_run_name,
+            )
             self._runner_ref.tell(
                 RunTask(flow_run_id=self._flow_run_id, task_run_id=call.task_run_id, call=call)
             )
@@ -128,7 +133,9 @@ class TaskRunActor(LightActor):
     def on_failure(self, *exc_info: Any) -> None:
         # A handler raised: the run cannot go on. Record it as crashed so nothing waits forever.
         error = exc_info[1]
-        self._end(State(type=StateType.CRASHED, message=f"Task run actor crashed: {error!r}", data=error))
+        self._end(
+            State(type=StateType.CRASHED, message=f"Task run actor crashed: {error!r}", data=error)
+        )
 
     def _end(self, state: State) -> None:
         """Enter the final state, report it to the flow run and the future, and stop."""

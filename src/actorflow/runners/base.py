@@ -107,16 +107,16 @@ class TaskCall:
 
     def report_outcome(self, value: Any, *, raised: bool) -> None:
         """Tell the task run what its function returned or raised. Safe from any thread."""
-        self.task_run_ref.tell(TaskOutcome(task_run_id=self.task_run_id, raised=raised, value=value))
+        self.task_run_ref.tell(
+            TaskOutcome(task_run_id=self.task_run_id, raised=raised, value=value)
+        )
 
     def run_and_report(self) -> None:
         """Report start, run in this thread, report the outcome. Never raises."""
         self.report_started()
         try:
             value = self.run()
-        except BaseException as error:  # noqa: BLE001  (recorded as the run's outcome)
+        except BaseException as error:
             self.report_outcome(error, raised=True)
         else:
             self.report_outcome(value, raised=False)
-
-

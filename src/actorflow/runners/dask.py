@@ -116,17 +116,19 @@ class _DaskBackend(Backend):
         self._cluster: Any = None
 
     def start(self) -> None:
-        from distributed import Client  # noqa: PLC0415  (optional engine, loaded on use)
+        from distributed import Client
 
         settings = self._settings
         client_kwargs = dict(settings.client_kwargs or {})
         client_kwargs.setdefault("set_as_default", False)
         if settings.address is not None:
             runner_logger.info("Connecting to an existing Dask cluster at %s", settings.address)
-            self._client = Client(settings.address, **client_kwargs)
+            self._client = Client(settings.address, **client_kwargs)  # type: ignore[no-untyped-call]
         else:
             cluster_class = _resolve_cluster_class(settings.cluster_class)
-            runner_logger.info("Creating a new Dask cluster with `%s`", _display_name(cluster_class))
+            runner_logger.info(
+                "Creating a new Dask cluster with `%s`", _display_name(cluster_class)
+            )
             kwargs = dict(settings.cluster_kwargs or {})
             if settings.cluster_class is None:
                 kwargs = {**_LOCAL_CLUSTER_DEFAULTS, **kwargs}
@@ -134,7 +136,7 @@ class _DaskBackend(Backend):
             try:
                 if settings.adapt_kwargs is not None:
                     self._cluster.adapt(**settings.adapt_kwargs)
-                self._client = Client(self._cluster, **client_kwargs)
+                self._client = Client(self._cluster, **client_kwargs)  # type: ignore[no-untyped-call]
             except BaseException:
                 self._cluster.close()
                 raise
@@ -185,7 +187,7 @@ async def _report_when_done(future: Any, call: TaskCall) -> None:
     """Runs on the client's event loop: await the Dask future, report the outcome."""
     try:
         value = await future._result()
-    except BaseException as error:  # noqa: BLE001  (Dask's own failure is the outcome)
+    except BaseException as error:
         call.report_outcome(error, raised=True)
     else:
         if isinstance(value, _Raised):
@@ -214,7 +216,7 @@ def _run_on_worker(
     )
     try:
         return fn(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001  (returned, to be raised in the flow's process)
+    except Exception as error:
         return _Raised(error)
     finally:
         reset_current(token)
