@@ -145,3 +145,23 @@ def test_pool_size_is_validated():
 def test_light_actors_are_not_in_pykkas_global_registry(pool):
     ref = Recorder.start(pool=pool, log=[])
     assert ref not in pykka.ActorRegistry.get_all()
+
+
+class FailsOnStart(LightActor):
+    def __init__(self, *, pool, seen):
+        super().__init__(pool=pool)
+        self.seen = seen
+
+    def on_start(self):
+        raise RuntimeError("cannot start")
+
+    def on_failure(self, exception_type, exception_value, traceback):
+        self.seen.append(exception_value)
+
+
+def test_a_failing_on_start_reaches_on_failure(pool, caplog):
+    seen: list = []
+    ref = FailsOnStart.start(pool=pool, seen=seen)
+    assert not ref.is_alive()
+    assert [str(e) for e in seen] == ["cannot start"]
+    assert "Unhandled exception" in caplog.text

@@ -7,6 +7,7 @@ import logging
 import threading
 
 import psutil
+import pykka
 import pytest
 
 from actorflow import StateType, TaskRunnerError, flow, task
@@ -314,3 +315,31 @@ def test_unreachable_scheduler_crashes_the_flow_quickly():
     assert state.type is StateType.CRASHED
     assert "failed to start" in (state.message or "")
     assert time.monotonic() - started < 30
+
+
+def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
+    from actorflow._context import current_flow_run
+
+    @flow
+    def loses_its_runner():
+        context = current_flow_run()
+        assert context is not None
+        context.runner_ref.stop(block=True, timeout=10)
+        return where(return_state=True)
+
+    state = loses_its_runner(return_state=True)
+    assert str(state) == "Failed(message='1/1 states failed.', type=FAILED)"
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, pykka.ActorDeadError)
+    task_states = []
+
+    @flow
+    def inspects():
+        context = current_flow_run()
+        assert context is not None
+        context.runner_ref.stop(block=True, timeout=10)
+        task_states.append(where(return_state=True))
+
+    inspects(return_state=True)
+    assert task_states[0].is_crashed()
+    assert task_states[0].message.startswith("The task runner of this flow run is not running")

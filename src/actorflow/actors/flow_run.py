@@ -6,6 +6,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from pykka import ActorDeadError
+
 from actorflow._context import FlowRunContext, reset_current, set_current
 from actorflow._logging import ensure_console_logging, flow_run_logger
 from actorflow._names import flow_run_slug, new_id
@@ -175,7 +177,10 @@ class FlowRunActor(ThreadActor):
     def _on_all_runs_finished(self, message: AllRunsFinished) -> None:
         self._child_states = message.states
         assert self._runner_ref is not None
-        self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+        try:
+            self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+        except ActorDeadError:  # the runner is already gone: nothing left to shut down
+            self._finish()
 
     @handles(RunnerStopped)
     def _on_runner_stopped(self, _message: RunnerStopped) -> None:

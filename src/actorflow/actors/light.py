@@ -247,7 +247,9 @@ class LightActor(Dispatching):
                 try:
                     self.on_start()
                 except Exception:
-                    self._handle_failure(*sys.exc_info())
+                    # Unlike Pykka, a failing on_start also reaches on_failure, so the actor
+                    # can report its death instead of dying silently.
+                    self._fail(sys.exc_info())
             if envelope is None:
                 envelope = inbox._next()
             while envelope is not None:
@@ -268,12 +270,15 @@ class LightActor(Dispatching):
             if envelope.reply_to is not None:
                 envelope.reply_to.set_exception()
             else:
-                exc_info = sys.exc_info()
-                self._handle_failure(*exc_info)
-                try:
-                    self.on_failure(*exc_info)
-                except Exception:
-                    self._handle_failure(*sys.exc_info())
+                self._fail(sys.exc_info())
+
+    def _fail(self, exc_info: Any) -> None:
+        """Log, stop, and let `on_failure` report the death."""
+        self._handle_failure(*exc_info)
+        try:
+            self.on_failure(*exc_info)
+        except Exception:
+            self._handle_failure(*sys.exc_info())
 
     def _reject(self, envelope: Envelope[Any]) -> None:
         if envelope.reply_to is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from logging import ERROR, INFO
 from typing import TYPE_CHECKING, Any
 
+from pykka import ActorDeadError
+
 from actorflow._logging import emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
@@ -40,7 +42,7 @@ def failure_message(kind: str, error: BaseException) -> str:
 class TaskRunActor(LightActor):
     """Proposes each state of its run through `decide`, and reports the end.
 
-    On start: PENDING, `TaskRunSubmitted` to the flow run, `RunTask` to the runner.
+    Created PENDING. On start: `TaskRunSubmitted` to the flow run, `RunTask` to the runner.
     `TaskStarted` -> RUNNING. `TaskOutcome` -> COMPLETED or FAILED, then the final state
     goes to the flow run (`TaskRunFinished`) and to the `TaskFuture`, and the actor stops.
     """
@@ -75,7 +77,7 @@ class TaskRunActor(LightActor):
         self._ledger_ref = flow_run.ledger_ref
         self._runner_ref = None if inline else flow_run.runner_ref
         self._future = future
-        self._history: list[State] = []
+        self._history: list[State] = [State(type=StateType.PENDING)]
 
     @property
     def _state(self) -> State | None:
@@ -93,7 +95,6 @@ class TaskRunActor(LightActor):
 
     def on_start(self) -> None:
         call = self.call
-        self._propose(State(type=StateType.PENDING))
         self._ledger_ref.tell(
             TaskRunSubmitted(
                 flow_run_id=self._flow_run_id,
@@ -108,9 +109,13 @@ class TaskRunActor(LightActor):
                 "Submitting task run %r to task runner...",
                 call.task_run_name,
             )
-            self._runner_ref.tell(
-                RunTask(flow_run_id=self._flow_run_id, task_run_id=call.task_run_id, call=call)
-            )
+            try:
+                self._runner_ref.tell(
+                    RunTask(flow_run_id=self._flow_run_id, task_run_id=call.task_run_id, call=call)
+                )
+            except ActorDeadError as error:
+                message = f"The task runner of this flow run is not running: {error}"
+                self._end(State(type=StateType.CRASHED, message=message, data=error))
 
     @handles(TaskStarted)
     def _on_started(self, _message: TaskStarted) -> None:
