@@ -17,7 +17,12 @@ settings.register_profile("patience", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Threads a run starts and must stop when it ends (the shared actor pool lives on).
-_RUN_THREAD_PREFIXES = ("actorflow-flow-run", "actorflow-runner", "actorflow-flow-body")
+_RUN_THREAD_PREFIXES = (
+    "actorflow-flow-run",
+    "actorflow-runner",
+    "actorflow-flow-body",
+    "actorflow-worker",
+)
 
 
 def run_threads() -> list[threading.Thread]:

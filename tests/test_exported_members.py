@@ -20,9 +20,13 @@ def test_top_level_exports():
         "Task",
         "TaskFuture",
         "TaskRunnerError",
+        "allow_failure",
+        "as_completed",
         "flow",
         "get_run_logger",
         "task",
+        "unmapped",
+        "wait",
     ]
     for name in actorflow.__all__:
         assert getattr(actorflow, name) is not None
@@ -30,6 +34,7 @@ def test_top_level_exports():
 
 def test_task_runner_exports():
     assert sorted(actorflow.task_runners.__all__) == [
+        "ConcurrentTaskRunner",
         "DaskTaskRunner",
         "SequentialTaskRunner",
         "TaskRunner",

@@ -5,16 +5,19 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import psutil
-import pykka
 import pytest
 
 from actorflow import StateType, TaskRunnerError, flow, task
-from actorflow.runners.base import Backend, TaskCall
+from actorflow.runners.base import Backend
 from actorflow.task_runners import DaskTaskRunner, SequentialTaskRunner, TaskRunner
 
 from .conftest import small_dask_runner
+
+if TYPE_CHECKING:
+    from actorflow.actors.task_call import TaskCall
 
 
 @task
@@ -30,7 +33,7 @@ def fail() -> None:
 # -- sequential ----------------------------------------------------------------------------
 
 
-def test_sequential_runs_tasks_on_the_runner_thread_in_order():
+def test_sequential_runs_tasks_on_its_one_worker_thread_in_order():
     order = []
 
     @task
@@ -45,7 +48,7 @@ def test_sequential_runs_tasks_on_the_runner_thread_in_order():
     names = ordered()
     assert order == list(range(20))
     assert len(set(names)) == 1
-    assert names[0].startswith("actorflow-runner-")
+    assert names[0].startswith("actorflow-worker-")
 
 
 # -- custom runners and runner failures ----------------------------------------------------
@@ -330,7 +333,7 @@ def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
     state = loses_its_runner(return_state=True)
     assert str(state) == "Failed(message='1/1 states failed.', type=FAILED)"
     error = state.result(raise_on_failure=False)
-    assert isinstance(error, pykka.ActorDeadError)
+    assert isinstance(error, TaskRunnerError)
     task_states = []
 
     @flow
@@ -342,4 +345,6 @@ def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
 
     inspects(return_state=True)
     assert task_states[0].is_crashed()
-    assert task_states[0].message.startswith("The task runner of this flow run is not running")
+    assert task_states[0].message == (
+        "Task run could not be submitted: the SequentialTaskRunner of this flow run is shut down"
+    )

@@ -5,6 +5,7 @@ from actorflow import flow, task, get_run_logger
 ```
 """
 
+from actorflow._annotations import allow_failure, unmapped
 from actorflow._context import get_run_logger
 from actorflow._exceptions import (
     ActorflowError,
@@ -15,7 +16,7 @@ from actorflow._exceptions import (
     TaskRunnerError,
 )
 from actorflow.flows import Flow, flow
-from actorflow.futures import TaskFuture
+from actorflow.futures import TaskFuture, as_completed, wait
 from actorflow.states import State, StateType
 from actorflow.tasks import Task, task
 
@@ -31,9 +32,13 @@ __all__ = [
     "Task",
     "TaskFuture",
     "TaskRunnerError",
+    "allow_failure",
+    "as_completed",
     "flow",
     "get_run_logger",
     "task",
+    "unmapped",
+    "wait",
 ]
 
 __version__ = "0.1.0"

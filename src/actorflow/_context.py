@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from pykka import ActorRef
 
     from actorflow.actors.light import ActorPool
-    from actorflow.runners.base import TaskRunner
+    from actorflow.actors.timer import Timer
+    from actorflow.runners.base import Backend, TaskRunner
 
 __all__ = ["FlowRunContext", "TaskRunContext", "current_run", "get_run_logger"]
 
@@ -38,7 +39,10 @@ class FlowRunContext:
     ledger_ref: ActorRef[Any]
     runner_ref: ActorRef[Any]
     task_runner: TaskRunner
+    backend: Backend | None
+    """The started backend task runs submit to (None if the runner is gone)."""
     pool: ActorPool
+    timer: Timer
     # Per task key, the counter behind `<task>-<key>-<n>` run names. `next()` on an
     # itertools.count is atomic under the GIL, so any thread of the run may draw from it.
     task_counters: dict[str, itertools.count[int]] = field(default_factory=dict)

@@ -14,7 +14,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Final
 
 __all__ = ["ConsoleFormatter", "emit", "ensure_console_logging", "logger"]
@@ -114,7 +113,7 @@ def _record_template() -> dict[str, Any]:
                 process_name = "MainProcess"
         _template = {
             "pathname": __file__,
-            "filename": Path(__file__).name,
+            "filename": os.path.basename(__file__),  # noqa: PTH119  (pathlib costs import time)
             "module": "actorflow",
             "lineno": 0,
             "exc_info": None,

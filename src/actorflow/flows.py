@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import current_flow_run
 from actorflow._names import flow_name_for
-from actorflow.actors.flow_run import start_flow_run
-from actorflow.actors.system import default_system
+from actorflow._policy import retry_policy
 from actorflow.runners.base import TaskRunner
 from actorflow.runners.sequential import SequentialTaskRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 __all__ = ["Flow", "flow"]
 
@@ -53,6 +52,9 @@ class Flow(Generic[P, R]):
         name: str | None = None,
         task_runner: TaskRunner | type[TaskRunner] | None = None,
         description: str | None = None,
+        retries: int = 0,
+        retry_delay_seconds: float | Iterable[float] = 0,
+        timeout_seconds: float | None = None,
     ) -> None:
         if not callable(fn):
             msg = f"@flow must decorate a function, got {type(fn).__name__} {fn!r}"
@@ -64,6 +66,7 @@ class Flow(Generic[P, R]):
         fn_name = getattr(fn, "__name__", type(fn).__name__)
         self.name: str = name or flow_name_for(fn_name)
         self.task_runner: TaskRunner = _coerce_task_runner(task_runner)
+        self.policy = retry_policy("@flow", retries, retry_delay_seconds, timeout_seconds)
         self.description: str | None = (
             description if description is not None else inspect.getdoc(fn)
         )
@@ -76,6 +79,10 @@ class Flow(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return_state = bool(kwargs.pop("return_state", False))
         bound = self._signature.bind(*args, **kwargs)
+        # The actor runtime loads on the first run, not on `import actorflow`.
+        from actorflow.actors.flow_run import start_flow_run
+        from actorflow.actors.system import default_system
+
         handle = start_flow_run(
             system=default_system(),
             fn=self.fn,
@@ -83,6 +90,7 @@ class Flow(Generic[P, R]):
             kwargs=bound.kwargs,
             flow_name=self.name,
             task_runner=self.task_runner,
+            policy=self.policy,
             parent=current_flow_run(),
         )
         state = handle.wait()
@@ -103,6 +111,9 @@ def flow(
     name: str | None = None,
     task_runner: TaskRunner | type[TaskRunner] | None = None,
     description: str | None = None,
+    retries: int = 0,
+    retry_delay_seconds: float | Iterable[float] = 0,
+    timeout_seconds: float | None = None,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
 
@@ -113,17 +124,36 @@ def flow(
     name: str | None = None,
     task_runner: TaskRunner | type[TaskRunner] | None = None,
     description: str | None = None,
+    retries: int = 0,
+    retry_delay_seconds: float | Iterable[float] = 0,
+    timeout_seconds: float | None = None,
 ) -> Flow[P, R] | Callable[[Callable[P, R]], Flow[P, R]]:
-    """Make a function a flow: `@flow` or `@flow(name=None, task_runner=None, description=None)`.
+    """Make a function a flow: `@flow` or `@flow(name=None, task_runner=None, ...)`.
 
-    The flow's name defaults to the function's name with `_` replaced by `-`. `task_runner`
-    takes a `TaskRunner` subclass (instantiated with defaults) or an instance; each run works
-    on its own copy. The default is `SequentialTaskRunner`.
+    Args:
+        name: the flow's name; defaults to the function's name with `_` replaced by `-`.
+        task_runner: a `TaskRunner` subclass (instantiated with defaults) or an instance;
+            each run works on its own copy. The default is `SequentialTaskRunner`.
+        description: defaults to the function's docstring.
+        retries: how many times a failed run of the body is tried again.
+        retry_delay_seconds: the delay before each retry: one number, or a list with one
+            delay per retry (the last one repeats).
+        timeout_seconds: a body still running after this long ends the run `TimedOut`;
+            its pending task runs are cancelled and the body's thread is abandoned.
     """
+    options: dict[str, Any] = {
+        "name": name,
+        "task_runner": task_runner,
+        "description": description,
+        "retries": retries,
+        "retry_delay_seconds": retry_delay_seconds,
+        "timeout_seconds": timeout_seconds,
+    }
     if fn is None:
-        _coerce_task_runner(task_runner)  # a TypeError here, at decoration time
-        return functools.partial(Flow, name=name, task_runner=task_runner, description=description)
+        _coerce_task_runner(task_runner)  # errors here, at decoration time
+        retry_policy("@flow", retries, retry_delay_seconds, timeout_seconds)
+        return functools.partial(Flow, **options)  # type: ignore[return-value]
     if isinstance(fn, str):
         msg = f"@flow({fn!r}) takes no positional name; write @flow(name={fn!r})"
         raise TypeError(msg)
-    return Flow(fn, name=name, task_runner=task_runner, description=description)
+    return Flow(fn, **options)

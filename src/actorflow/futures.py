@@ -1,63 +1,107 @@
-"""`TaskFuture`: the handle to a task run's eventual final state."""
+"""`TaskFuture`, the handle on a task run, and the functions that wait on several.
+
+```python
+fut = my_task.submit(1)            # returns at once
+fut.result(timeout=None)           # the value, or the task's exception raised
+fut.wait(timeout=None)             # the final State, or None on timeout
+done, not_done = wait(futures, timeout=None)
+for fut in as_completed(futures, timeout=None): ...
+```
+"""
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from actorflow._context import TaskRunContext, current_run
 from actorflow._exceptions import ActorflowError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
     from actorflow.states import State
 
-__all__ = ["TaskFuture"]
+__all__ = ["TaskFuture", "as_completed", "wait"]
 
 R = TypeVar("R")
+logger = logging.getLogger("actorflow.futures")
+
+
+def _helping_backend() -> Any:
+    """The backend whose worker the current thread is, if a task runs here and may help."""
+    run = current_run()
+    if isinstance(run, TaskRunContext) and run.flow_run is not None:
+        backend = run.flow_run.backend
+        if backend is not None and backend.runs_on_this_thread():
+            return backend
+    return None
 
 
 class TaskFuture(Generic[R]):
     """The eventual outcome of one task run.
 
-    Resolved exactly once, by the task-run actor, when the run reaches a final state.
-    `wait()` and `result()` block the calling thread (a flow body or another user thread),
-    always with an optional timeout; they are safe from any thread.
+    Updated by the task-run actor as the run moves, and resolved exactly once, when it
+    reaches a final state. `wait()`, `result()` and the module's `wait()`/`as_completed()`
+    block the calling thread — a flow body or another user thread — always with an optional
+    timeout. A task that waits on futures runs its runner's queued tasks meanwhile, so waiting
+    inside a task never deadlocks its runner. Everything here is safe from any thread.
     """
 
-    __slots__ = ("_latch", "_state", "flow_run_id", "task_run_id", "task_run_name")
+    __slots__ = (
+        "_callbacks",
+        "_final",
+        "_latch",
+        "_lock",
+        "_state",
+        "flow_run_id",
+        "task_run_id",
+        "task_run_name",
+    )
 
     def __init__(self, *, task_run_id: str, task_run_name: str, flow_run_id: str) -> None:
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
         self.flow_run_id = flow_run_id
-        # A lock held until the run ends: waiting is acquiring it (then passing it on at
+        # A lock held until the run ends: waiting is acquiring it (and passing it on at
         # once, so every waiter gets through). Cheaper to create than a threading.Event.
         self._latch = threading.Lock()
         self._latch.acquire()
+        self._lock = threading.Lock()
         self._state: State | None = None
+        self._final = False
+        self._callbacks: list[Callable[[TaskFuture[R]], object]] | None = None
 
     def __repr__(self) -> str:
-        state = self._state
-        return f"<TaskFuture {self.task_run_name!r} {state if state is not None else 'pending'}>"
+        return f"<TaskFuture {self.task_run_name!r} {self._state}>"
 
     @property
     def state(self) -> State | None:
-        """The final state, or None while the run has not ended."""
+        """The run's current state (final once `done()`); None before it has one."""
         return self._state
 
     def done(self) -> bool:
-        return self._state is not None
+        """Whether the run has reached its final state."""
+        return self._final
 
     def wait(self, timeout: float | None = None) -> State | None:
         """Block until the run ends; its final state, or None if `timeout` passed first."""
-        state = self._state
-        if state is not None:
-            return state
-        if self._latch.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+        if self._final:
+            return self._state
+        backend = _helping_backend()
+        if backend is not None:
+            backend.help_until(self.done, timeout)
+        elif self._latch.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
             self._latch.release()
-        return self._state
+        return self._state if self._final else None
 
-    def result(self, timeout: float | None = None, *, raise_on_failure: bool = True) -> Any:
+    def result(self, timeout: float | None = None, *, raise_on_failure: bool = True) -> R:
         """The run's return value; raises its exception if it did not complete.
+
+        With `raise_on_failure=False`, the exception is returned instead of raised.
 
         Raises:
             TimeoutError: the run did not end within `timeout` seconds.
@@ -66,12 +110,107 @@ class TaskFuture(Generic[R]):
         if state is None:
             msg = f"task run {self.task_run_name!r} did not finish within {timeout} second(s)"
             raise TimeoutError(msg)
-        return state.result(raise_on_failure=raise_on_failure)
+        result: R = state.result(raise_on_failure=raise_on_failure)
+        return result
+
+    def add_done_callback(self, fn: Callable[[TaskFuture[R]], object]) -> None:
+        """Call `fn(future)` once the run has ended: at once, in this thread, if it has;
+        otherwise on the thread that ends it. `fn` must be quick and must not block."""
+        with self._lock:
+            if not self._final:
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(fn)
+                return
+        _run_callback(fn, self)
+
+    # -- for the owning task-run actor -----------------------------------------------------
+
+    def _set_state(self, state: State) -> None:
+        self._state = state
 
     def _resolve(self, state: State) -> None:
-        """Set the final state. Called once, by the owning task-run actor."""
-        if self._state is not None:
-            msg = f"{self!r} is already resolved"
-            raise ActorflowError(msg)
-        self._state = state
+        """Set the final state and run the callbacks. Called once, by the task-run actor."""
+        with self._lock:
+            if self._final:
+                msg = f"{self!r} is already resolved"
+                raise ActorflowError(msg)
+            self._state = state
+            self._final = True
+            callbacks, self._callbacks = self._callbacks, None
         self._latch.release()
+        if callbacks:
+            for fn in callbacks:
+                _run_callback(fn, self)
+
+
+def _run_callback(fn: Callable[[TaskFuture[Any]], object], future: TaskFuture[Any]) -> None:
+    try:
+        fn(future)
+    except Exception:
+        logger.exception("A done-callback of %r raised", future)
+
+
+def wait(
+    futures: Iterable[TaskFuture[Any]], timeout: float | None = None
+) -> tuple[set[TaskFuture[Any]], set[TaskFuture[Any]]]:
+    """Wait until every future is done, or `timeout` seconds pass.
+
+    Returns `(done, not_done)`, two sets. Never raises for a failed task run.
+    """
+    pending = list(futures)
+    remaining = _Countdown(len(pending))
+    for future in pending:
+        future.add_done_callback(remaining.count_down)
+    remaining.wait(timeout)
+    done = {f for f in pending if f.done()}
+    return done, set(pending) - done
+
+
+def as_completed(
+    futures: Iterable[TaskFuture[Any]], timeout: float | None = None
+) -> Iterator[TaskFuture[Any]]:
+    """Yield the futures as their runs end, first finished first.
+
+    Raises:
+        TimeoutError: `timeout` seconds passed (counted from the call) before all ended.
+    """
+    pending = list(dict.fromkeys(futures))
+    finished: queue.SimpleQueue[TaskFuture[Any]] = queue.SimpleQueue()
+    for future in pending:
+        future.add_done_callback(finished.put)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    backend = _helping_backend()
+    for _ in range(len(pending)):
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        if backend is not None:
+            backend.help_until(lambda: not finished.empty(), remaining)
+        try:
+            yield finished.get(timeout=remaining) if backend is None else finished.get_nowait()
+        except queue.Empty:
+            left = sum(not f.done() for f in pending)
+            msg = f"{left} of {len(pending)} task runs did not finish within {timeout} second(s)"
+            raise TimeoutError(msg) from None
+
+
+class _Countdown:
+    """Released when `count_down` has been called `n` times."""
+
+    def __init__(self, n: int) -> None:
+        self._left = n
+        self._lock = threading.Lock()
+        self._event = threading.Event()
+        if n == 0:
+            self._event.set()
+
+    def count_down(self, _future: object) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                self._event.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        backend = _helping_backend()
+        if backend is not None:
+            return bool(backend.help_until(self._event.is_set, timeout))
+        return self._event.wait(timeout)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from actorflow._annotations import allow_failure, collect_upstreams, unmapped
 from actorflow._context import FlowRunContext, TaskRunContext, current_run
+from actorflow._exceptions import ForeignFutureError, MissingContextError
 from actorflow._names import new_id, task_key
-from actorflow.actors.task_run import TaskRunActor
+from actorflow._policy import retry_policy
 from actorflow.futures import TaskFuture
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from actorflow.actors.task_run import TaskRunActor
 
 __all__ = ["Task", "task"]
 
@@ -23,14 +28,23 @@ R = TypeVar("R")
 class Task(Generic[P, R]):
     """A task: wraps a function; calling it inside a flow run makes a task run.
 
-    - Inside a flow (its body or one of its tasks): the call is submitted to the flow's
-      task runner as a task run; the caller waits for it and gets its return value, or its
-      exception raised. Pass `return_state=True` to get the final `State` instead.
+    - Inside a flow (its body or one of its tasks): the call is a task run on the flow's
+      task runner; the caller waits for it and gets its return value, or its exception
+      raised. Pass `return_state=True` to get the final `State` instead. Called inside a
+      running task, the task run executes right there, in the same thread.
+    - `submit()` and `map()` start task runs and return futures at once.
     - Anywhere else: the function is simply called.
     """
 
     def __init__(
-        self, fn: Callable[P, R], *, name: str | None = None, tags: tuple[str, ...] = ()
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None = None,
+        tags: Iterable[str] = (),
+        retries: int = 0,
+        retry_delay_seconds: float | Iterable[float] = 0,
+        timeout_seconds: float | None = None,
     ) -> None:
         if not callable(fn):
             msg = f"@task must decorate a function, got {type(fn).__name__} {fn!r}"
@@ -44,6 +58,7 @@ class Task(Generic[P, R]):
         self.fn = fn
         self.name: str = name or str(getattr(fn, "__name__", type(fn).__name__))
         self.tags: frozenset[str] = frozenset(tags)
+        self.policy = retry_policy("@task", retries, retry_delay_seconds, timeout_seconds)
         self.task_key = task_key(
             getattr(fn, "__module__", ""), getattr(fn, "__qualname__", self.name)
         )
@@ -53,18 +68,27 @@ class Task(Generic[P, R]):
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
 
+    @property
+    def retries(self) -> int:
+        return self.policy.retries
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self.policy.timeout_seconds
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return_state = bool(kwargs.pop("return_state", False))
         run = current_run()
         if run is None or (isinstance(run, TaskRunContext) and run.flow_run is None):
             # Outside any flow (or inside a task on a remote worker): a plain call.
             return self.fn(*args, **kwargs)
+        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
         self._signature.bind(*args, **kwargs)  # a TypeError naming the parameter, no run
         if isinstance(run, TaskRunContext):
             assert run.flow_run is not None
-            future = self._submit(run.flow_run, args, kwargs, inline=True)
+            future = self._submit(run.flow_run, args, kwargs, wait_for, inline=True)
         else:
-            future = self._submit(run, args, kwargs, inline=False)
+            future = self._submit(run, args, kwargs, wait_for, inline=False)
         state = future.wait()
         assert state is not None
         if return_state:
@@ -72,36 +96,151 @@ class Task(Generic[P, R]):
         result: R = state.result()
         return result
 
+    def submit(self, *args: P.args, **kwargs: P.kwargs) -> TaskFuture[R]:
+        """Start a task run of this task and return its future at once.
+
+        Futures among the arguments (also inside lists, tuples, dicts and sets) are
+        replaced by their results before the task runs; `wait_for=[futures]` adds ordering
+        without passing data. If an upstream does not complete, this run ends `NotReady`
+        without running, unless that upstream is wrapped in `allow_failure(...)`.
+
+        Raises:
+            MissingContextError: outside a flow run.
+        """
+        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
+        flow_run = self._flow_run_for("submit")
+        self._signature.bind(*args, **kwargs)
+        return self._submit(flow_run, args, kwargs, wait_for, inline=False)
+
+    def map(self, *args: Any, **kwargs: Any) -> list[TaskFuture[R]]:
+        """Start one task run per element of the iterable arguments, zipped; return futures.
+
+        Iterable arguments (lists, tuples, ranges, generators, ...) are mapped over; wrap a
+        value in `unmapped(...)` to pass it whole to every run. Strings, bytes, mappings
+        and futures are passed whole. All mapped arguments must have the same length.
+        `wait_for=[futures]` applies to every run.
+
+        Raises:
+            ValueError: mapped arguments of different lengths, or none at all.
+            MissingContextError: outside a flow run.
+        """
+        wait_for = kwargs.pop("wait_for", None)
+        flow_run = self._flow_run_for("map")
+        mapped: dict[int | str, list[Any]] = {}
+        items: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
+        for key, value in items:
+            if _is_mapped(value):
+                mapped[key] = list(value)
+        if not mapped:
+            msg = f"{self.name}.map() needs at least one iterable argument to map over; use submit() for a single run"
+            raise ValueError(msg)
+        lengths = {key: len(values) for key, values in mapped.items()}
+        if len(set(lengths.values())) > 1:
+            described = ", ".join(
+                f"{'argument ' + str(k) if isinstance(k, int) else k!s} has {n}"
+                for k, n in lengths.items()
+            )
+            msg = f"{self.name}.map() got iterables of different lengths: {described}"
+            raise ValueError(msg)
+        count = next(iter(lengths.values()))
+
+        def pick(key: int | str, value: Any, i: int) -> Any:
+            if key in mapped:
+                return mapped[key][i]
+            return value.value if isinstance(value, unmapped) else value
+
+        futures = []
+        for i in range(count):
+            call_args = tuple(pick(k, v, i) for k, v in enumerate(args))
+            call_kwargs = {k: pick(k, v, i) for k, v in kwargs.items()}
+            self._signature.bind(*call_args, **call_kwargs)
+            futures.append(self._submit(flow_run, call_args, call_kwargs, wait_for, inline=False))
+        return futures
+
+    def _flow_run_for(self, method: str) -> FlowRunContext:
+        run = current_run()
+        flow_run = run.flow_run if isinstance(run, TaskRunContext) else run
+        if flow_run is None:
+            where = "a task running on a Dask worker" if run is not None else "no flow run"
+            msg = (
+                f"{self.name}.{method}() was called in {where}; call it inside a function "
+                f"decorated with @flow (or in a task of that flow), or call {self.name}() directly"
+            )
+            raise MissingContextError(msg)
+        return flow_run
+
     def _submit(
         self,
         flow_run: FlowRunContext,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        wait_for: Iterable[Any] | None,
         *,
         inline: bool,
     ) -> TaskFuture[R]:
-        """Create the task run's actor; with `inline`, execute it in this thread at once."""
+        """Create the task run's actor; with `inline`, execute it in this thread if ready."""
+        upstreams: dict[str, tuple[TaskFuture[Any], bool]] = {}
+        if args:
+            collect_upstreams(args, upstreams)
+        if kwargs:
+            collect_upstreams(kwargs, upstreams)
+        if wait_for is not None:
+            if isinstance(wait_for, TaskFuture | allow_failure):
+                wait_for = [wait_for]
+            collect_upstreams(tuple(wait_for), upstreams)
+        for upstream, _allowed in upstreams.values():
+            if upstream.flow_run_id != flow_run.flow_run_id:
+                msg = (
+                    f"{self.name} was given the future of task run {upstream.task_run_name!r}, "
+                    "which belongs to another flow run; pass its result instead "
+                    "(future.result()), or submit both tasks in the same flow run"
+                )
+                raise ForeignFutureError(msg)
         index = flow_run.next_task_index(self.task_key)
         task_run_name = f"{self.name}-{self.task_key}-{index}"
         task_run_id = new_id()
         future: TaskFuture[R] = TaskFuture(
             task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=flow_run.flow_run_id
         )
-        actor = TaskRunActor(
+        actor = _task_run_actor()(
             task_run_id=task_run_id,
             task_run_name=task_run_name,
             task_name=self.name,
             fn=self.fn,
             args=args,
             kwargs=kwargs,
+            upstreams=upstreams,
+            policy=self.policy,
             flow_run=flow_run,
             future=future,
             inline=inline,
         )
         actor._start_actor_loop()
         if inline:
-            actor.call.run_and_report()
+            call = actor.take_inline()
+            if call is not None and call.claim():
+                call.run_and_report()
         return future
+
+
+def _task_run_actor() -> type[TaskRunActor]:
+    """The task-run actor class. The actor runtime loads on the first task run, not on
+    `import actorflow`; after that this is a module-global lookup."""
+    global _TASK_RUN_ACTOR  # noqa: PLW0603  (a load-once cache)
+    if _TASK_RUN_ACTOR is None:
+        from actorflow.actors.task_run import TaskRunActor
+
+        _TASK_RUN_ACTOR = TaskRunActor
+    return _TASK_RUN_ACTOR
+
+
+_TASK_RUN_ACTOR: type[TaskRunActor] | None = None
+
+
+def _is_mapped(value: Any) -> bool:
+    if isinstance(value, unmapped | str | bytes | bytearray | Mapping | TaskFuture | allow_failure):
+        return False
+    return isinstance(value, Iterable)
 
 
 @overload
@@ -110,7 +249,12 @@ def task(fn: Callable[P, R], /) -> Task[P, R]: ...
 
 @overload
 def task(
-    *, name: str | None = None, tags: tuple[str, ...] = ()
+    *,
+    name: str | None = None,
+    tags: Iterable[str] = (),
+    retries: int = 0,
+    retry_delay_seconds: float | Iterable[float] = 0,
+    timeout_seconds: float | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -119,16 +263,42 @@ def task(
     /,
     *,
     name: str | None = None,
-    tags: tuple[str, ...] = (),
+    tags: Iterable[str] = (),
+    retries: int = 0,
+    retry_delay_seconds: float | Iterable[float] = 0,
+    timeout_seconds: float | None = None,
 ) -> Task[P, R] | Callable[[Callable[P, R]], Task[P, R]]:
-    """Make a function a task: `@task` or `@task(name=None, tags=())`.
+    """Make a function a task: `@task` or `@task(name=None, tags=(), retries=0, ...)`.
 
-    The task's name defaults to the function's name; its run names are
-    `<name>-<8 hex digits stable for this task>-<n>`, `n` counting its runs per flow run.
+    Args:
+        name: the task's name; defaults to the function's name. Its run names are
+            `<name>-<8 hex digits stable for this task>-<n>`, `n` counting its runs per
+            flow run.
+        tags: labels for the task.
+        retries: how many times a failed run is tried again.
+        retry_delay_seconds: the delay before each retry: one number, or a list with one
+            delay per retry (the last one repeats).
+        timeout_seconds: an attempt still running after this long ends `TimedOut` (the
+            thread running it is abandoned, not stopped: see the task runners page).
     """
     if fn is None:
-        return functools.partial(Task, name=name, tags=tags)
+        retry_policy("@task", retries, retry_delay_seconds, timeout_seconds)  # fail early
+        return functools.partial(
+            Task,
+            name=name,
+            tags=tags,
+            retries=retries,
+            retry_delay_seconds=retry_delay_seconds,
+            timeout_seconds=timeout_seconds,
+        )
     if isinstance(fn, str):
         msg = f"@task({fn!r}) takes no positional name; write @task(name={fn!r})"
         raise TypeError(msg)
-    return Task(fn, name=name, tags=tags)
+    return Task(
+        fn,
+        name=name,
+        tags=tags,
+        retries=retries,
+        retry_delay_seconds=retry_delay_seconds,
+        timeout_seconds=timeout_seconds,
+    )

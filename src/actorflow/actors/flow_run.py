@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import threading
+from logging import ERROR, INFO
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
 
 from actorflow._context import FlowRunContext, reset_current, set_current
-from actorflow._logging import ensure_console_logging, flow_run_logger
+from actorflow._logging import emit, ensure_console_logging, flow_run_logger
 from actorflow._names import flow_run_slug, new_id
+from actorflow._policy import NO_RETRIES, RetryPolicy
 from actorflow.actors.base import ThreadActor, join_actor
 from actorflow.actors.dispatch import handles
 from actorflow.actors.ledger import LedgerActor
 from actorflow.actors.messages import (
     AllRunsFinished,
     BodyFinished,
+    CancelFlowRun,
+    CancelPending,
     ChildFlowRunFinished,
     ChildFlowRunStarted,
+    FlowRetryDue,
+    FlowTimeoutDue,
+    ReopenLedger,
     RunnerFailed,
     RunnerStarted,
     RunnerStopped,
@@ -36,6 +43,7 @@ if TYPE_CHECKING:
     from pykka import ActorRef
 
     from actorflow.actors.system import ActorSystem
+    from actorflow.actors.timer import TimerHandle
     from actorflow.runners.base import TaskRunner
 
 __all__ = ["FlowRunActor", "FlowRunHandle", "start_flow_run"]
@@ -81,6 +89,7 @@ def start_flow_run(
     kwargs: dict[str, Any],
     flow_name: str,
     task_runner: TaskRunner,
+    policy: RetryPolicy = NO_RETRIES,
     parent: FlowRunContext | None,
 ) -> FlowRunHandle:
     """Start a flow run's actor; returns at once. The body starts once the runner is up."""
@@ -93,18 +102,24 @@ def start_flow_run(
         args=args,
         kwargs=kwargs,
         task_runner=task_runner.duplicate(),
+        policy=policy,
         parent=parent,
     )
     return handle
 
 
 class FlowRunActor(ThreadActor):
-    """Drives one flow run: PENDING -> runner up -> RUNNING (body) -> tasks drain -> final.
+    """Drives one flow run.
 
-    Children: the ledger (a light actor that counts task runs and subflow runs), the runner
-    actor (started in `on_start`, stopped by `StopRunner` once the body has finished and the
-    ledger reports `AllRunsFinished`) and the body thread. Reports to the parent flow run, if any, with `ChildFlowRunStarted` /
-    `ChildFlowRunFinished`. Thread rules: all fields are touched only on this actor's thread;
+    PENDING -> runner up -> RUNNING, body thread -> body returns, ledger sealed -> every
+    task run and subflow run ended (`AllRunsFinished`) -> final state, or AwaitingRetry and
+    a new attempt of the body. A timeout (`FlowTimeoutDue`) or `CancelFlowRun` abandons the
+    body, has the ledger cancel what is pending, and ends TimedOut or Cancelled.
+
+    Children: the ledger (a light actor that accounts for task runs and subflow runs), the
+    runner actor (stopped with `StopRunner` once nothing can use it) and the body threads.
+    Reports to the parent's ledger, if any, with `ChildFlowRunStarted` /
+    `ChildFlowRunFinished`. Thread rules: every field is touched only on this actor's thread;
     the body runs on its own thread and talks to this actor only by `tell`.
     """
 
@@ -119,6 +134,7 @@ class FlowRunActor(ThreadActor):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         task_runner: TaskRunner,
+        policy: RetryPolicy,
         parent: FlowRunContext | None,
     ) -> None:
         super().__init__()
@@ -129,21 +145,28 @@ class FlowRunActor(ThreadActor):
         self._args = args
         self._kwargs = kwargs
         self._task_runner = task_runner
+        self._policy = policy
         self._parent = parent
         self._kind = "Subflow" if parent is not None else "Flow"
         self._history: list[State] = []
         self._runner_ref: ActorRef[Any] | None = None
-        self._body: threading.Thread | None = None
-        self._body_outcome: BodyFinished | None = None
-        self._crash: RunnerFailed | None = None
         self._ledger_ref: ActorRef[Any] | None = None
-        self._child_states: tuple[State, ...] | None = None  # set by AllRunsFinished
+        self._context: FlowRunContext | None = None
+        self._attempt = 0
+        self._body: threading.Thread | None = None  # the current attempt's body
+        self._body_outcome: BodyFinished | None = None
+        self._interrupted: State | None = None  # TimedOut / Cancelled, once decided
+        self._timer: TimerHandle | None = None
+        self._crash: RunnerFailed | None = None
+        self._final: State | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def on_start(self) -> None:
         handle = self._handle
-        flow_run_logger.info(
+        emit(
+            flow_run_logger,
+            INFO,
             "Beginning %s run %r for flow %r...",
             self._kind.lower(),
             handle.flow_run_name,
@@ -156,54 +179,29 @@ class FlowRunActor(ThreadActor):
         if self._parent is not None:
             self._parent.ledger_ref.tell(
                 ChildFlowRunStarted(
-                    flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id
+                    flow_run_id=self._parent.flow_run_id,
+                    child_flow_run_id=self._id,
+                    child_flow_run_ref=self.actor_ref,
                 )
             )
         self._runner_ref = RunnerActor.start(
             flow_run_id=self._id, task_runner=self._task_runner, parent=self.actor_ref
         )
 
-    @handles(RunnerStarted)
-    def _on_runner_started(self, _message: RunnerStarted) -> None:
-        self._start_body()
-
-    @handles(BodyFinished)
-    def _on_body_finished(self, message: BodyFinished) -> None:
-        self._body_outcome = message
-        assert self._ledger_ref is not None
-        self._ledger_ref.tell(SealLedger(flow_run_id=self._id))
-
-    @handles(AllRunsFinished)
-    def _on_all_runs_finished(self, message: AllRunsFinished) -> None:
-        self._child_states = message.states
-        assert self._runner_ref is not None
-        try:
-            self._runner_ref.tell(StopRunner(flow_run_id=self._id))
-        except ActorDeadError:  # the runner is already gone: nothing left to shut down
-            self._finish()
-
-    @handles(RunnerStopped)
-    def _on_runner_stopped(self, _message: RunnerStopped) -> None:
-        self._finish()
-
-    @handles(RunnerFailed)
-    def _on_runner_failed(self, message: RunnerFailed) -> None:
-        self._crash = message
-        if self._body is None:  # never started: nothing to wait for
-            self._finish()
-
     def on_stop(self) -> None:
+        self._cancel_timer()
         if self._runner_ref is not None:
             join_actor(self._runner_ref, JOIN_TIMEOUT)
-        if self._body is not None:
-            self._body.join(JOIN_TIMEOUT)
+        body = self._body
+        if body is not None and self._interrupted is None:  # an abandoned body is not waited on
+            body.join(JOIN_TIMEOUT)
         state = self._state
         if state is None or not state.is_final():  # stopped from outside before the end
             state = State(
                 type=StateType.CRASHED, message="Flow run actor stopped before the run ended"
             )
             self._propose(state)
-        self._handle._resolve(state)
+        self._handle._resolve(self._state or state)
 
     def on_failure(self, *exc_info: Any) -> None:
         error = exc_info[1]
@@ -212,13 +210,221 @@ class FlowRunActor(ThreadActor):
         )
         if self._runner_ref is not None:
             self._runner_ref.stop(block=False)
+        if self._ledger_ref is not None:
+            self._ledger_ref.stop(block=False)
         self.on_stop()
 
-    # -- steps -----------------------------------------------------------------------------
+    # -- the runner ------------------------------------------------------------------------
+
+    @handles(RunnerStarted)
+    def _on_runner_started(self, message: RunnerStarted) -> None:
+        assert self._runner_ref is not None
+        assert self._ledger_ref is not None
+        self._context = FlowRunContext(
+            flow_run_id=self._id,
+            flow_run_name=self._handle.flow_run_name,
+            flow_name=self._handle.flow_name,
+            flow_run_ref=self.actor_ref,
+            ledger_ref=self._ledger_ref,
+            runner_ref=self._runner_ref,
+            task_runner=self._task_runner,
+            backend=message.backend,
+            pool=self._system.pool,
+            timer=self._system.timer,
+        )
+        if self._interrupted is not None:  # cancelled while the runner was starting
+            self._seal_ledger()
+            return
+        self._start_attempt()
+
+    @handles(RunnerFailed)
+    def _on_runner_failed(self, message: RunnerFailed) -> None:
+        self._crash = message
+        if self._body is None:  # never started: nothing to wait for
+            self._finish()
+
+    @handles(RunnerStopped)
+    def _on_runner_stopped(self, _message: RunnerStopped) -> None:
+        self._finish()
+
+    # -- attempts of the body --------------------------------------------------------------
+
+    def _start_attempt(self) -> None:
+        context = self._context
+        assert context is not None
+        self._attempt += 1
+        self._body_outcome = None
+        self._interrupted = None
+        name = "Retrying" if self._attempt > 1 else ""
+        self._propose(State(type=StateType.RUNNING, name=name))
+        self._body = threading.Thread(
+            target=_run_body,
+            args=(context, self._attempt, self._fn, self._args, self._kwargs),
+            name=f"actorflow-flow-body-{self._handle.flow_run_name}",
+            daemon=True,
+        )
+        self._body.start()
+        timeout = self._policy.timeout_seconds
+        if timeout is not None:
+            due = FlowTimeoutDue(flow_run_id=self._id, attempt=self._attempt)
+            self._timer = self._system.timer.call_later(timeout, lambda: self._tell_self(due))
+
+    @handles(BodyFinished)
+    def _on_body_finished(self, message: BodyFinished) -> None:
+        if message.attempt != self._attempt or self._interrupted is not None:
+            return  # an abandoned attempt's body: ignored
+        self._cancel_timer()
+        self._body_outcome = message
+        self._seal_ledger()
+
+    @handles(FlowTimeoutDue)
+    def _on_timeout(self, message: FlowTimeoutDue) -> None:
+        if message.attempt != self._attempt or self._body_outcome is not None:
+            return
+        if self._interrupted is not None or not self._state_is(StateType.RUNNING):
+            return
+        text = f"Flow run exceeded timeout of {float(self._policy.timeout_seconds or 0)} second(s)"
+        self._interrupt(
+            State(type=StateType.FAILED, name="TimedOut", message=text, data=TimeoutError(text))
+        )
+
+    @handles(CancelFlowRun)
+    def _on_cancel(self, message: CancelFlowRun) -> None:
+        if self._final is not None or self._interrupted is not None:
+            return
+        if self._context is None:  # the runner is still starting: cancel once it reports
+            self._interrupted = State(type=StateType.CANCELLED, message=message.message)
+            return
+        self._interrupt(State(type=StateType.CANCELLED, message=message.message))
+
+    def _interrupt(self, state: State) -> None:
+        """End the current attempt early: abandon its body, cancel what it left pending."""
+        self._interrupted = state
+        self._cancel_timer()
+        assert self._ledger_ref is not None
+        self._ledger_ref.tell(CancelPending(flow_run_id=self._id, message=state.message or ""))
+        self._seal_ledger()
+
+    def _seal_ledger(self) -> None:
+        assert self._ledger_ref is not None
+        self._ledger_ref.tell(SealLedger(flow_run_id=self._id))
+
+    @handles(AllRunsFinished)
+    def _on_all_runs_finished(self, message: AllRunsFinished) -> None:
+        outcome = self._attempt_outcome(list(message.states))
+        if outcome.type is StateType.FAILED and self._retry(outcome):
+            return
+        self._final = outcome
+        assert self._runner_ref is not None
+        try:
+            self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+        except ActorDeadError:  # the runner is already gone: nothing left to shut down
+            self._finish()
+
+    def _retry(self, failed: State) -> bool:
+        retry = self._attempt
+        policy = self._policy
+        if retry > policy.retries:
+            return False
+        delay = policy.delay_before(retry)
+        message = f"Retry {retry}/{policy.retries} in {delay} second(s)"
+        if not self._propose(
+            State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
+        ):
+            return False
+        emit(
+            flow_run_logger,
+            INFO,
+            "%s run %r failed with %s - retry %d/%d in %s second(s)",
+            self._kind,
+            self._handle.flow_run_name,
+            failed,
+            retry,
+            policy.retries,
+            delay,
+        )
+        assert self._ledger_ref is not None
+        self._ledger_ref.tell(ReopenLedger(flow_run_id=self._id))
+        due = FlowRetryDue(flow_run_id=self._id, attempt=self._attempt + 1)
+        if delay > 0:
+            self._timer = self._system.timer.call_later(delay, lambda: self._tell_self(due))
+        else:
+            self._start_attempt()
+        return True
+
+    @handles(FlowRetryDue)
+    def _on_retry_due(self, message: FlowRetryDue) -> None:
+        if message.attempt == self._attempt + 1 and self._state_is(StateType.SCHEDULED):
+            self._timer = None
+            self._start_attempt()
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        state = self._final_state()
+        self._propose(state)
+        final = self._state or state
+        level = INFO if final.type is StateType.COMPLETED else ERROR
+        emit(
+            flow_run_logger,
+            level,
+            "%s run %r finished in state %s",
+            self._kind,
+            self._handle.flow_run_name,
+            final,
+        )
+        if self._ledger_ref is not None:
+            self._ledger_ref.stop(block=False)
+        if self._parent is not None:
+            with contextlib.suppress(ActorDeadError):
+                self._parent.ledger_ref.tell(
+                    ChildFlowRunFinished(
+                        flow_run_id=self._parent.flow_run_id,
+                        child_flow_run_id=self._id,
+                        state=final,
+                    )
+                )
+        self.stop()
+
+    def _final_state(self) -> State:
+        if self._crash is not None:
+            return State(
+                type=StateType.CRASHED, message=self._crash.message, data=self._crash.error
+            )
+        if self._final is not None:
+            return self._final
+        if self._interrupted is not None:  # cancelled before the body started
+            return self._interrupted
+        return State(type=StateType.CRASHED, message="Flow run ended without an outcome")
+
+    def _attempt_outcome(self, child_states: list[State]) -> State:
+        """The state this attempt of the body ends in, by the rules of the final state."""
+        if self._interrupted is not None:
+            return self._interrupted
+        outcome = self._body_outcome
+        assert outcome is not None
+        if outcome.raised:
+            error: BaseException = outcome.value
+            kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
+            return State(type=kind, message=failure_message("Flow", error), data=error)
+        value = outcome.value
+        if value is None:
+            return aggregate_states(child_states)
+        if isinstance(value, State):
+            return _aggregate_returned([value], value.data if value.has_data else None)
+        if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
+            return _aggregate_returned(list(value), [v.data if v.has_data else None for v in value])
+        return State(type=StateType.COMPLETED, data=value)
+
+    # -- helpers ---------------------------------------------------------------------------
 
     @property
     def _state(self) -> State | None:
         return self._history[-1] if self._history else None
+
+    def _state_is(self, state_type: StateType) -> bool:
+        state = self._state
+        return state is not None and state.type is state_type
 
     def _propose(self, state: State) -> bool:
         decision = decide(self._state, state)
@@ -228,64 +434,14 @@ class FlowRunActor(ThreadActor):
         self._history.append(state)
         return True
 
-    def _start_body(self) -> None:
-        assert self._runner_ref is not None
-        assert self._ledger_ref is not None
-        self._propose(State(type=StateType.RUNNING))
-        context = FlowRunContext(
-            flow_run_id=self._id,
-            flow_run_name=self._handle.flow_run_name,
-            flow_name=self._handle.flow_name,
-            flow_run_ref=self.actor_ref,
-            ledger_ref=self._ledger_ref,
-            runner_ref=self._runner_ref,
-            task_runner=self._task_runner,
-            pool=self._system.pool,
-        )
-        self._body = threading.Thread(
-            target=_run_body,
-            args=(context, self._fn, self._args, self._kwargs),
-            name=f"actorflow-flow-body-{self._handle.flow_run_name}",
-            daemon=True,
-        )
-        self._body.start()
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
-    def _finish(self) -> None:
-        state = self._final_state()
-        self._propose(state)
-        level = logging.INFO if state.type is StateType.COMPLETED else logging.ERROR
-        flow_run_logger.log(
-            level, "%s run %r finished in state %s", self._kind, self._handle.flow_run_name, state
-        )
-        if self._ledger_ref is not None:
-            self._ledger_ref.stop(block=False)
-        if self._parent is not None:
-            self._parent.ledger_ref.tell(
-                ChildFlowRunFinished(
-                    flow_run_id=self._parent.flow_run_id, child_flow_run_id=self._id, state=state
-                )
-            )
-        self.stop()
-
-    def _final_state(self) -> State:
-        if self._crash is not None:
-            return State(
-                type=StateType.CRASHED, message=self._crash.message, data=self._crash.error
-            )
-        outcome = self._body_outcome
-        assert outcome is not None
-        if outcome.raised:
-            error: BaseException = outcome.value
-            kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
-            return State(type=kind, message=failure_message("Flow", error), data=error)
-        value = outcome.value
-        if value is None:
-            return aggregate_states(list(self._child_states or ()))
-        if isinstance(value, State):
-            return _aggregate_returned([value], value.data if value.has_data else None)
-        if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
-            return _aggregate_returned(list(value), [v.data if v.has_data else None for v in value])
-        return State(type=StateType.COMPLETED, data=value)
+    def _tell_self(self, message: object) -> None:
+        with contextlib.suppress(ActorDeadError):
+            self.actor_ref.tell(message)
 
 
 def _aggregate_returned(states: list[State], data: Any) -> State:
@@ -297,18 +453,24 @@ def _aggregate_returned(states: list[State], data: Any) -> State:
 
 def _run_body(
     context: FlowRunContext,
+    attempt: int,
     fn: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> None:
-    """The body thread: call the flow function in its run context, then tell the actor."""
+    """A body thread: call the flow function in its run context, then tell the actor."""
     token = set_current(context)
     try:
         value = fn(*args, **kwargs)
     except BaseException as error:
-        outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=True, value=error)
+        outcome = BodyFinished(
+            flow_run_id=context.flow_run_id, attempt=attempt, raised=True, value=error
+        )
     else:
-        outcome = BodyFinished(flow_run_id=context.flow_run_id, raised=False, value=value)
+        outcome = BodyFinished(
+            flow_run_id=context.flow_run_id, attempt=attempt, raised=False, value=value
+        )
     finally:
         reset_current(token)
-    context.flow_run_ref.tell(outcome)
+    with contextlib.suppress(ActorDeadError):  # an abandoned body may outlive its run
+        context.flow_run_ref.tell(outcome)

@@ -11,14 +11,21 @@ waking the flow-run actor's thread for each would cost a hand-off per message.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
+
+from pykka import ActorDeadError
 
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import ActorPool, LightActor
 from actorflow.actors.messages import (
     AllRunsFinished,
+    CancelFlowRun,
+    CancelPending,
+    CancelTaskRun,
     ChildFlowRunFinished,
     ChildFlowRunStarted,
+    ReopenLedger,
     SealLedger,
     TaskRunFinished,
     TaskRunSubmitted,
@@ -39,29 +46,32 @@ class LedgerActor(LightActor):
         super().__init__(pool=pool)
         self._flow_run_id = flow_run_id
         self._flow_run_ref = flow_run_ref
-        # Invariant: an id is in _pending from its Submitted/Started message to its Finished.
-        self._pending: set[str] = set()
+        # Invariant: an id is in _pending from its Submitted/Started message to its Finished;
+        # the value is the run's actor, to cancel it.
+        self._pending: dict[str, ActorRef[Any]] = {}
         self._final_states: list[State] = []
         self._sealed = False
         self._reported = False
+        self._children: set[str] = set()
 
     @handles(TaskRunSubmitted)
     def _on_task_submitted(self, message: TaskRunSubmitted) -> None:
-        self._pending.add(message.task_run_id)
+        self._pending[message.task_run_id] = message.task_run_ref
 
     @handles(TaskRunFinished)
     def _on_task_finished(self, message: TaskRunFinished) -> None:
-        self._pending.discard(message.task_run_id)
+        self._pending.pop(message.task_run_id, None)
         self._final_states.append(message.state)
         self._report_if_done()
 
     @handles(ChildFlowRunStarted)
     def _on_child_started(self, message: ChildFlowRunStarted) -> None:
-        self._pending.add(message.child_flow_run_id)
+        self._children.add(message.child_flow_run_id)
+        self._pending[message.child_flow_run_id] = message.child_flow_run_ref
 
     @handles(ChildFlowRunFinished)
     def _on_child_finished(self, message: ChildFlowRunFinished) -> None:
-        self._pending.discard(message.child_flow_run_id)
+        self._pending.pop(message.child_flow_run_id, None)
         self._final_states.append(message.state)
         self._report_if_done()
 
@@ -69,6 +79,24 @@ class LedgerActor(LightActor):
     def _on_seal(self, _message: SealLedger) -> None:
         self._sealed = True
         self._report_if_done()
+
+    @handles(CancelPending)
+    def _on_cancel_pending(self, message: CancelPending) -> None:
+        for run_id, ref in list(self._pending.items()):
+            cancel: object
+            if run_id in self._children:
+                cancel = CancelFlowRun(flow_run_id=run_id, message=message.message)
+            else:
+                cancel = CancelTaskRun(task_run_id=run_id, message=message.message)
+            with contextlib.suppress(ActorDeadError):
+                ref.tell(cancel)
+
+    @handles(ReopenLedger)
+    def _on_reopen(self, _message: ReopenLedger) -> None:
+        assert not self._pending, "reopened while runs are pending"
+        self._final_states = []
+        self._sealed = False
+        self._reported = False
 
     def _report_if_done(self) -> None:
         if self._sealed and not self._pending and not self._reported:

@@ -16,10 +16,16 @@ from actorflow.states import State  # noqa: TC001  (resolved at run time by get_
 __all__ = [
     "AllRunsFinished",
     "BodyFinished",
+    "CancelFlowRun",
+    "CancelPending",
+    "CancelTaskRun",
     "ChildFlowRunFinished",
     "ChildFlowRunStarted",
+    "FlowRetryDue",
+    "FlowTimeoutDue",
     "Message",
-    "RunTask",
+    "ReopenLedger",
+    "RetryDue",
     "RunnerFailed",
     "RunnerStarted",
     "RunnerStopped",
@@ -29,6 +35,8 @@ __all__ = [
     "TaskRunFinished",
     "TaskRunSubmitted",
     "TaskStarted",
+    "TimeoutDue",
+    "UpstreamFinished",
 ]
 
 
@@ -40,6 +48,8 @@ class RunnerStarted:
     """Runner -> flow run: the backend is up; the body may start."""
 
     flow_run_id: str
+    backend: Any
+    """The started `Backend`, which task runs submit calls to (by reference)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +77,8 @@ class TaskRunSubmitted:
     flow_run_id: str
     task_run_id: str
     task_run_name: str
+    task_run_ref: Any
+    """The task run's actor, to cancel it if the flow run must end early (by reference)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +99,8 @@ class ChildFlowRunStarted:
 
     flow_run_id: str
     child_flow_run_id: str
+    child_flow_run_ref: Any
+    """The subflow run's actor, to cancel it if the parent must end early (by reference)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,9 +114,10 @@ class ChildFlowRunFinished:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BodyFinished:
-    """Body thread -> its flow run: the flow function returned or raised."""
+    """Body thread -> its flow run: this attempt of the flow function returned or raised."""
 
     flow_run_id: str
+    attempt: int
     raised: bool
     value: Any
     """The returned value, or the exception raised (by reference)."""
@@ -127,17 +142,46 @@ class SealLedger:
     flow_run_id: str
 
 
-# --- to a runner actor -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelPending:
+    """Flow run -> its ledger: cancel every task run still pending, with this message."""
+
+    flow_run_id: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunTask:
-    """Task run -> runner: execute this call on the backend."""
+class ReopenLedger:
+    """Flow run -> its ledger: a new attempt of the body starts; forget the last one's runs."""
 
     flow_run_id: str
-    task_run_id: str
-    call: Any
-    """The `actorflow.runners.base.TaskCall` to execute (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowTimeoutDue:
+    """Timer -> flow run: the deadline of this attempt of the body has passed."""
+
+    flow_run_id: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelFlowRun:
+    """Parent's ledger (or a user) -> flow run: end now, cancelled, with this message."""
+
+    flow_run_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowRetryDue:
+    """Timer -> flow run: the delay before this retry of the body has passed."""
+
+    flow_run_id: str
+    attempt: int
+
+
+# --- to a runner actor -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,19 +196,53 @@ class StopRunner:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskStarted:
-    """Backend -> task run: the task's function is starting."""
+    """Backend -> task run: this attempt of the task's function is starting."""
 
     task_run_id: str
+    attempt: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskOutcome:
-    """Backend -> task run: the task's function returned or raised."""
+    """Backend -> task run: this attempt of the task's function returned or raised."""
 
     task_run_id: str
+    attempt: int
     raised: bool
     value: Any
     """The returned value, or the exception raised (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpstreamFinished:
+    """An upstream's future -> task run: that upstream task run reached its final state."""
+
+    task_run_id: str
+    upstream_task_run_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryDue:
+    """Timer -> task run: the delay before this attempt has passed."""
+
+    task_run_id: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeoutDue:
+    """Timer -> task run: the deadline of this attempt has passed."""
+
+    task_run_id: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelTaskRun:
+    """Ledger -> task run: end now, cancelled, with this message (if not ended already)."""
+
+    task_run_id: str
+    message: str
 
 
 Message = (
@@ -178,7 +256,15 @@ Message = (
     | ChildFlowRunStarted
     | ChildFlowRunFinished
     | BodyFinished
-    | RunTask
+    | CancelPending
+    | ReopenLedger
+    | FlowTimeoutDue
+    | FlowRetryDue
+    | CancelFlowRun
+    | UpstreamFinished
+    | RetryDue
+    | TimeoutDue
+    | CancelTaskRun
     | StopRunner
     | TaskStarted
     | TaskOutcome

@@ -12,7 +12,6 @@ from actorflow.actors.messages import (
     RunnerFailed,
     RunnerStarted,
     RunnerStopped,
-    RunTask,
     StopRunner,
 )
 
@@ -25,11 +24,11 @@ __all__ = ["RunnerActor"]
 
 
 class RunnerActor(ThreadActor):
-    """Starts the backend, hands it task calls, and shuts it down when told.
+    """Starts the backend and shuts it down when told: it owns the backend's lifetime.
 
-    Child of a flow-run actor: reports `RunnerStarted` / `RunnerFailed` / `RunnerStopped`
-    to it with `tell`. Thread rules: the backend is touched only on this actor's thread;
-    for the sequential runner, task functions run here too.
+    Child of a flow-run actor: reports `RunnerStarted` (with the backend, which task runs
+    then submit to directly, a thread-safe queue put) / `RunnerFailed` / `RunnerStopped`
+    to it with `tell`. Thread rules: `start` and `shutdown` run only on this actor's thread.
     """
 
     thread_name = "runner"
@@ -64,15 +63,7 @@ class RunnerActor(ThreadActor):
             self.stop()
             return
         self._backend = backend
-        self._parent.tell(RunnerStarted(flow_run_id=self._flow_run_id))
-
-    @handles(RunTask)
-    def _on_run_task(self, message: RunTask) -> None:
-        assert self._backend is not None, "RunTask before the backend started"
-        try:
-            self._backend.submit(message.call)
-        except Exception as error:  # e.g. arguments the backend cannot ship
-            message.call.report_outcome(error, raised=True)
+        self._parent.tell(RunnerStarted(flow_run_id=self._flow_run_id, backend=backend))
 
     @handles(StopRunner)
     def _on_stop_runner(self, _message: StopRunner) -> None:

@@ -1,7 +1,8 @@
 """The actor system: the shared resources every run of a process uses.
 
-For now this holds the pool that drains light actors' mailboxes. A default system is
-created on first use and shut down when the interpreter exits.
+It holds the pool that drains light actors' mailboxes and the timer that delivers
+delayed messages. A default system is created on first use and shut down when the
+interpreter exits.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import atexit
 import threading
 
 from actorflow.actors.light import ActorPool
+from actorflow.actors.timer import Timer
 
 __all__ = ["ActorSystem", "default_system"]
 
@@ -19,6 +21,7 @@ class ActorSystem:
 
     def __init__(self, *, pool_threads: int = 2) -> None:
         self.pool = ActorPool(max_threads=pool_threads)
+        self.timer = Timer()
         self._closed = False
 
     def shutdown(self, *, timeout: float | None = 10.0) -> None:
@@ -26,6 +29,7 @@ class ActorSystem:
         if self._closed:
             return
         self._closed = True
+        self.timer.shutdown(timeout=timeout)
         self.pool.shutdown(timeout=timeout)
 
 

@@ -1,37 +1,49 @@
 """The task-run actor: owns one task run's state, from submission to its final state.
 
 A `LightActor`: it has no thread; its handlers run on the thread that messages it (the
-flow body when submitting, the backend when reporting) or on the system's actor pool.
+flow body when submitting, a backend thread when reporting, the timer) or on the system's
+actor pool. It waits for its upstreams by receiving messages, never by blocking a thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from logging import ERROR, INFO
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
 
+from actorflow._annotations import resolve_upstreams
+from actorflow._exceptions import TaskRunnerError
 from actorflow._logging import emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import (
-    RunTask,
+    CancelTaskRun,
+    RetryDue,
     TaskOutcome,
     TaskRunFinished,
     TaskRunSubmitted,
     TaskStarted,
+    TimeoutDue,
+    UpstreamFinished,
 )
-from actorflow.runners.base import TaskCall
+from actorflow.actors.task_call import TaskCall
 from actorflow.states import State, StateType
 from actorflow.transitions import decide
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from pykka import ActorRef
+
     from actorflow._context import FlowRunContext
+    from actorflow._policy import RetryPolicy
+    from actorflow.actors.timer import TimerHandle
     from actorflow.futures import TaskFuture
 
-__all__ = ["TaskRunActor"]
+__all__ = ["TaskRunActor", "failure_message"]
 
 
 def failure_message(kind: str, error: BaseException) -> str:
@@ -39,12 +51,32 @@ def failure_message(kind: str, error: BaseException) -> str:
     return f"{kind} run encountered an exception: {type(error).__name__}: {error}"
 
 
+def _tell_if_alive(ref: ActorRef[Any], message: object) -> None:
+    with contextlib.suppress(ActorDeadError):
+        ref.tell(message)
+
+
+def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> None:
+    """A done-callback of an upstream's future: tell the downstream task run."""
+    _tell_if_alive(ref, message)
+
+
+def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> None:
+    """A done-callback of an upstream's future: tell the downstream task run."""
+    _tell_if_alive(ref, message)
+
+
 class TaskRunActor(LightActor):
     """Proposes each state of its run through `decide`, and reports the end.
 
-    Created PENDING. On start: `TaskRunSubmitted` to the flow run, `RunTask` to the runner.
-    `TaskStarted` -> RUNNING. `TaskOutcome` -> COMPLETED or FAILED, then the final state
-    goes to the flow run (`TaskRunFinished`) and to the `TaskFuture`, and the actor stops.
+    PENDING (created) -> waits for `UpstreamFinished` from each unfinished upstream ->
+    submits attempt 1 to the backend -> `TaskStarted`: RUNNING -> `TaskOutcome`: COMPLETED,
+    or FAILED, or a retry: AwaitingRetry (SCHEDULED), `RetryDue` from the timer, next
+    attempt, `TaskStarted`: Retrying (RUNNING)... An upstream that did not complete ends the
+    run `NotReady` (CANCELLED) without running it. A `TimeoutDue` for the running attempt
+    abandons it: TimedOut (FAILED), or a retry. `CancelTaskRun` ends it CANCELLED. The final
+    state goes to the ledger (`TaskRunFinished`) and to the `TaskFuture`; then the actor
+    stops, and messages about older attempts are refused.
     """
 
     def __init__(
@@ -56,84 +88,248 @@ class TaskRunActor(LightActor):
         fn: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        upstreams: dict[str, tuple[TaskFuture[Any], bool]],
+        policy: RetryPolicy,
         flow_run: FlowRunContext,
         future: TaskFuture[Any],
         inline: bool,
     ) -> None:
-        """Runs in the submitting thread. With `inline`, the submitter executes `call`
-        itself (a task called inside a running task) instead of the runner."""
+        """Runs in the submitting thread. With `inline`, the submitter may take the first
+        attempt and run it itself (a task called inside a running task): see `take_inline`."""
         super().__init__(pool=flow_run.pool)
-        self.call = TaskCall(
-            task_run_id=task_run_id,
-            task_run_name=task_run_name,
-            task_name=task_name,
-            fn=fn,
-            args=args,
-            kwargs=kwargs,
-            task_run_ref=self.actor_ref,
-            flow_run=flow_run,
-        )
-        self._flow_run_id = flow_run.flow_run_id
-        self._ledger_ref = flow_run.ledger_ref
-        self._runner_ref = None if inline else flow_run.runner_ref
+        self.task_run_id = task_run_id
+        self.task_run_name = task_run_name
+        self._task_name = task_name
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._upstreams = upstreams
+        self._waiting: set[str] = set()
+        self._policy = policy
+        self._flow_run = flow_run
         self._future = future
-        self._history: list[State] = [State(type=StateType.PENDING)]
+        self._call: TaskCall | None = None
+        self._attempt = 0
+        self._timer: TimerHandle | None = None
+        self._inline = inline
+        self._inline_taken = False  # guarded by the inbox lock: see take_inline
+        state = State(type=StateType.PENDING)
+        self._history: list[State] = [state]
+        future._set_state(state)
+
+    # -- the state -------------------------------------------------------------------------
 
     @property
-    def _state(self) -> State | None:
-        return self._history[-1] if self._history else None
+    def _state(self) -> State:
+        return self._history[-1]
 
     def _propose(self, state: State) -> bool:
         decision = decide(self._state, state)
         if not decision:
             task_run_logger.debug(
-                "Task run %r rejected %s: %s", self.call.task_run_name, state, decision.reason
+                "Task run %r rejected %s: %s", self.task_run_name, state, decision.reason
             )
             return False
         self._history.append(state)
+        self._future._set_state(state)
         return True
 
+    # -- submission and upstreams ----------------------------------------------------------
+
     def on_start(self) -> None:
-        call = self.call
-        self._ledger_ref.tell(
+        flow_run = self._flow_run
+        flow_run.ledger_ref.tell(
             TaskRunSubmitted(
-                flow_run_id=self._flow_run_id,
-                task_run_id=call.task_run_id,
-                task_run_name=call.task_run_name,
+                flow_run_id=flow_run.flow_run_id,
+                task_run_id=self.task_run_id,
+                task_run_name=self.task_run_name,
+                task_run_ref=self.actor_ref,
             )
         )
-        if self._runner_ref is not None:
-            emit(
-                task_run_logger,
-                INFO,
-                "Submitting task run %r to task runner...",
-                call.task_run_name,
+        emit(task_run_logger, INFO, "Submitting task run %r to task runner...", self.task_run_name)
+        for upstream_id, (upstream, _allowed) in self._upstreams.items():
+            if not upstream.done():
+                self._waiting.add(upstream_id)
+        for upstream_id in list(self._waiting):
+            message = UpstreamFinished(
+                task_run_id=self.task_run_id, upstream_task_run_id=upstream_id
             )
-            try:
-                self._runner_ref.tell(
-                    RunTask(flow_run_id=self._flow_run_id, task_run_id=call.task_run_id, call=call)
+            self._upstreams[upstream_id][0].add_done_callback(
+                functools.partial(_tell_when_done, self.actor_ref, message)
+            )
+        if not self._waiting:
+            self._ready()
+
+    @handles(UpstreamFinished)
+    def _on_upstream_finished(self, message: UpstreamFinished) -> None:
+        self._waiting.discard(message.upstream_task_run_id)
+        if not self._waiting and not self._state.is_final():
+            self._ready()
+
+    def _ready(self) -> None:
+        for upstream, allowed in self._upstreams.values():
+            state = upstream.state
+            if not allowed and (state is None or not state.is_completed()):
+                self._end(
+                    State(
+                        type=StateType.CANCELLED,
+                        name="NotReady",
+                        message=f"Upstream task run {upstream.task_run_name!r} did not reach a "
+                        "'COMPLETED' state.",
+                    )
                 )
-            except ActorDeadError as error:
-                message = f"The task runner of this flow run is not running: {error}"
-                self._end(State(type=StateType.CRASHED, message=message, data=error))
+                return
+        if self._upstreams:
+            try:
+                self._args = resolve_upstreams(self._args)
+                self._kwargs = resolve_upstreams(self._kwargs)
+            except Exception as error:
+                self._end(self._failed(error))
+                return
+        self._submit_attempt()
+
+    def _submit_attempt(self) -> None:
+        self._attempt += 1
+        call = TaskCall(
+            task_run_id=self.task_run_id,
+            task_run_name=self.task_run_name,
+            task_name=self._task_name,
+            fn=self._fn,
+            args=self._args,
+            kwargs=self._kwargs,
+            task_run_ref=self.actor_ref,
+            flow_run=self._flow_run,
+            attempt=self._attempt,
+        )
+        self._call = call
+        if self._inline and self._attempt == 1:
+            with self.actor_inbox._lock:  # type: ignore[attr-defined]
+                if not self._inline_taken:
+                    return  # the submitter takes it: see take_inline
+        backend = self._flow_run.backend
+        try:
+            if backend is None:
+                msg = "the task runner of this flow run is not running"
+                raise TaskRunnerError(msg)  # noqa: TRY301
+            backend.submit(call)
+        except TaskRunnerError as error:  # the runner is gone: not the task's doing
+            message = f"Task run could not be submitted: {error}"
+            self._end(State(type=StateType.CRASHED, message=message, data=error))
+        except Exception as error:  # e.g. arguments the backend cannot ship
+            self._end(self._failed(error))
+
+    def take_inline(self) -> TaskCall | None:
+        """For the submitter of an inline run, once `start()` returned: the first attempt's
+        call to run on its own thread, or None if it is not ready (the backend gets it)."""
+        with self.actor_inbox._lock:  # type: ignore[attr-defined]
+            self._inline_taken = True
+            return self._call if self._attempt == 1 and not self._state.is_final() else None
+
+    # -- attempts --------------------------------------------------------------------------
 
     @handles(TaskStarted)
-    def _on_started(self, _message: TaskStarted) -> None:
-        self._propose(State(type=StateType.RUNNING))
+    def _on_started(self, message: TaskStarted) -> None:
+        if message.attempt != self._attempt or self._state.is_final():
+            return
+        name = "Retrying" if message.attempt > 1 else ""
+        if not self._propose(State(type=StateType.RUNNING, name=name)):
+            return
+        timeout = self._policy.timeout_seconds
+        if timeout is not None:
+            due = TimeoutDue(task_run_id=self.task_run_id, attempt=message.attempt)
+            self._timer = self._flow_run.timer.call_later(
+                timeout, lambda: _tell_if_alive(self.actor_ref, due)
+            )
 
     @handles(TaskOutcome)
-    def _finish(self, outcome: TaskOutcome) -> None:
-        if outcome.raised:
-            error: BaseException = outcome.value
-            crashed = not isinstance(error, Exception)
-            state = State(
-                type=StateType.CRASHED if crashed else StateType.FAILED,
-                message=failure_message("Task", error),
-                data=error,
+    def _on_outcome(self, outcome: TaskOutcome) -> None:
+        if outcome.attempt != self._attempt or self._state.is_final():
+            return  # an abandoned attempt's late outcome: never recorded
+        self._cancel_timer()
+        if not outcome.raised:
+            self._end(State(type=StateType.COMPLETED, data=outcome.value))
+            return
+        error: BaseException = outcome.value
+        if isinstance(error, Exception) and self._retry(error):
+            return
+        self._end(self._failed(error))
+
+    @handles(TimeoutDue)
+    def _on_timeout(self, message: TimeoutDue) -> None:
+        if message.attempt != self._attempt or not self._state.is_running():
+            return
+        self._abandon()
+        seconds = float(self._policy.timeout_seconds or 0.0)
+        text = f"Task run exceeded timeout of {seconds} second(s)"
+        error = TimeoutError(text)
+        if self._retry(error):
+            return
+        self._end(State(type=StateType.FAILED, name="TimedOut", message=text, data=error))
+
+    def _retry(self, error: BaseException) -> bool:
+        """Schedule the next attempt if retries are left; False if none are."""
+        retry = self._attempt  # the number of this retry, 1-based
+        policy = self._policy
+        if retry > policy.retries:
+            return False
+        delay = policy.delay_before(retry)
+        message = f"Retry {retry}/{policy.retries} in {delay} second(s)"
+        if not self._propose(
+            State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
+        ):
+            return False
+        emit(
+            task_run_logger,
+            INFO,
+            "Task run %r failed with %r - retry %d/%d in %s second(s)",
+            self.task_run_name,
+            error,
+            retry,
+            policy.retries,
+            delay,
+        )
+        if delay > 0:
+            due = RetryDue(task_run_id=self.task_run_id, attempt=self._attempt + 1)
+            self._timer = self._flow_run.timer.call_later(
+                delay, lambda: _tell_if_alive(self.actor_ref, due)
             )
         else:
-            state = State(type=StateType.COMPLETED, data=outcome.value)
-        self._end(state)
+            self._submit_attempt()
+        return True
+
+    @handles(RetryDue)
+    def _on_retry_due(self, message: RetryDue) -> None:
+        if message.attempt == self._attempt + 1 and self._state.is_scheduled():
+            self._timer = None
+            self._submit_attempt()
+
+    @handles(CancelTaskRun)
+    def _on_cancel(self, message: CancelTaskRun) -> None:
+        if self._state.is_final():
+            return
+        self._abandon()
+        self._end(State(type=StateType.CANCELLED, message=message.message))
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _abandon(self) -> None:
+        """Stop the current attempt from starting, or let the backend drop it if running."""
+        call = self._call
+        if call is None or call.claim():
+            return  # never started, and now it never will
+        backend = self._flow_run.backend
+        if backend is not None:
+            backend.abandon(call)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    @staticmethod
+    def _failed(error: BaseException) -> State:
+        kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
+        return State(type=kind, message=failure_message("Task", error), data=error)
 
     def on_failure(self, *exc_info: Any) -> None:
         # A handler raised: the run cannot go on. Record it as crashed so nothing waits forever.
@@ -143,20 +339,23 @@ class TaskRunActor(LightActor):
         )
 
     def _end(self, state: State) -> None:
-        """Enter the final state, report it to the flow run and the future, and stop."""
+        """Enter the final state, report it to the ledger and the future, and stop."""
         if not self._propose(state):
             return
-        name = self.call.task_run_name
+        self._cancel_timer()
+        name = self.task_run_name
         level = INFO if state.type is StateType.COMPLETED else ERROR
         emit(task_run_logger, level, "Task run %r finished in state %s", name, state)
-        self._ledger_ref.tell(
-            TaskRunFinished(
-                flow_run_id=self._flow_run_id,
-                task_run_id=self.call.task_run_id,
-                task_run_name=name,
-                state=state,
-                history=tuple(self._history),
+        flow_run = self._flow_run
+        with contextlib.suppress(ActorDeadError):
+            flow_run.ledger_ref.tell(
+                TaskRunFinished(
+                    flow_run_id=flow_run.flow_run_id,
+                    task_run_id=self.task_run_id,
+                    task_run_name=name,
+                    state=state,
+                    history=tuple(self._history),
+                )
             )
-        )
         self._future._resolve(state)
         self._stop()

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import abc
 import copy
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
-
-from actorflow._context import TaskRunContext, reset_current, set_current
-from actorflow.actors.messages import TaskOutcome, TaskStarted
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pykka import ActorRef
+    from actorflow.actors.task_call import TaskCall
 
-    from actorflow._context import FlowRunContext
-
-__all__ = ["Backend", "TaskCall", "TaskRunner"]
+__all__ = ["Backend", "TaskRunner"]
 
 
 class TaskRunner(abc.ABC):
@@ -47,10 +41,11 @@ class TaskRunner(abc.ABC):
 class Backend(abc.ABC):
     """The live execution engine of one flow run's task runner.
 
-    Thread rule: `start`, `submit` and `shutdown` are called only on the owning runner
-    actor's thread, one at a time. A backend reports each call's progress with
-    `TaskCall.report_started()` / `report_outcome()`, from whichever thread it learns it
-    on; it never blocks the runner actor's thread waiting for a result.
+    Thread rules: `start` and `shutdown` are called only on the owning runner actor's
+    thread. `submit` and `abandon` are called from any thread (by task-run actors, on
+    whichever thread drains them) and must be thread-safe and quick. A backend reports each
+    call's progress with `TaskCall.report_started()` / `report_outcome()`, from whichever
+    thread it learns it on, and never blocks a thread waiting for a result.
     """
 
     def start(self) -> None:  # noqa: B027  (most backends need no set-up)
@@ -58,65 +53,22 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def submit(self, call: TaskCall) -> None:
-        """Start executing `call`, or queue it; report through the call."""
+        """Start executing `call`, or queue it; report through the call. Thread-safe."""
+
+    def abandon(self, call: TaskCall) -> None:  # noqa: B027
+        """`call` timed out or was cancelled while running; free what it holds if possible."""
+
+    def help_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        """Let a thread that runs one of this backend's calls, and must wait, do queued work.
+
+        Returns `done()`. The default does no work: it only says whether `done()` holds.
+        """
+        del timeout
+        return done()
+
+    def runs_on_this_thread(self) -> bool:
+        """Whether the current thread executes this backend's calls (and so may help)."""
+        return False
 
     def shutdown(self) -> None:  # noqa: B027
         """Release everything `start()` acquired. Called once, after the last outcome."""
-
-
-@dataclass(slots=True, eq=False, kw_only=True)
-class TaskCall:
-    """One execution of a task's function, as handed to a backend.
-
-    Carries the function and its (resolved) arguments by reference, and the ref of the
-    task-run actor that waits for the outcome.
-    """
-
-    task_run_id: str
-    task_run_name: str
-    task_name: str
-    fn: Callable[..., Any]
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    task_run_ref: ActorRef[Any]
-    flow_run: FlowRunContext | None
-
-    @property
-    def flow_run_name(self) -> str:
-        return self.flow_run.flow_run_name if self.flow_run is not None else ""
-
-    def run(self) -> Any:
-        """Call the function in the current thread, inside the task run's context."""
-        token = set_current(
-            TaskRunContext(
-                task_run_id=self.task_run_id,
-                task_run_name=self.task_run_name,
-                task_name=self.task_name,
-                flow_run=self.flow_run,
-                flow_run_name=self.flow_run_name,
-            )
-        )
-        try:
-            return self.fn(*self.args, **self.kwargs)
-        finally:
-            reset_current(token)
-
-    def report_started(self) -> None:
-        """Tell the task run that its function is starting. Safe from any thread."""
-        self.task_run_ref.tell(TaskStarted(task_run_id=self.task_run_id))
-
-    def report_outcome(self, value: Any, *, raised: bool) -> None:
-        """Tell the task run what its function returned or raised. Safe from any thread."""
-        self.task_run_ref.tell(
-            TaskOutcome(task_run_id=self.task_run_id, raised=raised, value=value)
-        )
-
-    def run_and_report(self) -> None:
-        """Report start, run in this thread, report the outcome. Never raises."""
-        self.report_started()
-        try:
-            value = self.run()
-        except BaseException as error:
-            self.report_outcome(error, raised=True)
-        else:
-            self.report_outcome(value, raised=False)

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from actorflow._context import TaskRunContext, reset_current, set_current
 from actorflow._logging import ensure_console_logging, runner_logger
-from actorflow.runners.base import Backend, TaskCall, TaskRunner
+from actorflow.runners.base import Backend, TaskRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from actorflow.actors.task_call import TaskCall
 
 __all__ = ["DaskTaskRunner"]
 
@@ -105,7 +107,8 @@ def _display_name(cluster_class: Callable[..., Any]) -> str:
 class _DaskBackend(Backend):
     """Owns one `distributed.Client` (and the cluster, when it created one).
 
-    Thread rules: `start`/`submit`/`shutdown` run on the runner actor's thread. Results are
+    Thread rules: `start`/`shutdown` run on the runner actor's thread; `submit` and
+    `abandon` on any thread (`distributed.Client.submit` is thread-safe). Results are
     awaited on the client's own event-loop thread (a coroutine per task), which reports to
     the task-run actor; no thread ever blocks on a Dask future.
     """
@@ -145,6 +148,8 @@ class _DaskBackend(Backend):
             runner_logger.info("The Dask dashboard is available at %s", link)
 
     def submit(self, call: TaskCall) -> None:
+        if not call.claim():
+            return
         future = self._client.submit(
             _run_on_worker,
             call.fn,
@@ -154,8 +159,14 @@ class _DaskBackend(Backend):
             key=f"{call.task_run_name}-{call.task_run_id}",
             pure=False,
         )
+        call.worker = future
         call.report_started()
         self._client.loop.add_callback(_report_when_done, future, call)
+
+    def abandon(self, call: TaskCall) -> None:
+        future = call.worker
+        if future is not None and hasattr(future, "cancel"):
+            future.cancel()
 
     def shutdown(self) -> None:
         try:
