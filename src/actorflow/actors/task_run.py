@@ -61,11 +61,6 @@ def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> Non
     _tell_if_alive(ref, message)
 
 
-def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> None:
-    """A done-callback of an upstream's future: tell the downstream task run."""
-    _tell_if_alive(ref, message)
-
-
 class TaskRunActor(LightActor):
     """Proposes each state of its run through `decide`, and reports the end.
 
