@@ -7,7 +7,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, settings
 
-from actorflow.task_runners import DaskTaskRunner, SequentialTaskRunner
+from actorflow.task_runners import ConcurrentTaskRunner, DaskTaskRunner, SequentialTaskRunner
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -49,6 +49,7 @@ def small_dask_runner() -> DaskTaskRunner:
 
 RUNNERS = [
     pytest.param(SequentialTaskRunner, id="sequential"),
+    pytest.param(lambda: ConcurrentTaskRunner(max_workers=4), id="concurrent"),
     pytest.param(small_dask_runner, id="dask", marks=pytest.mark.dask),
 ]
 
@@ -56,4 +57,13 @@ RUNNERS = [
 @pytest.fixture(params=RUNNERS)
 def task_runner(request):
     """A fresh task runner of each kind."""
+    return request.param()
+
+
+IN_PROCESS_RUNNERS = RUNNERS[:2]
+
+
+@pytest.fixture(params=IN_PROCESS_RUNNERS)
+def local_runner(request):
+    """A fresh task runner of each in-process kind (threads shared with the test)."""
     return request.param()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from logging import ERROR, INFO
+from logging import ERROR, INFO, WARNING
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
@@ -334,7 +334,7 @@ class FlowRunActor(ThreadActor):
             return False
         emit(
             flow_run_logger,
-            INFO,
+            WARNING,
             "%s run %r failed with %s - retry %d/%d in %s second(s)",
             self._kind,
             self._handle.flow_run_name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from logging import ERROR, INFO
+from logging import ERROR, INFO, WARNING
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
@@ -275,7 +275,7 @@ class TaskRunActor(LightActor):
             return False
         emit(
             task_run_logger,
-            INFO,
+            WARNING,
             "Task run %r failed with %r - retry %d/%d in %s second(s)",
             self.task_run_name,
             error,

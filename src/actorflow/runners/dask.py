@@ -156,7 +156,7 @@ class _DaskBackend(Backend):
             call.args,
             call.kwargs,
             (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
-            key=f"{call.task_run_name}-{call.task_run_id}",
+            key=f"{call.task_run_name}-{call.task_run_id}-{call.attempt}",
             pure=False,
         )
         call.worker = future

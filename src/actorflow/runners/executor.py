@@ -59,9 +59,12 @@ class ExecutorBackend(Backend):
         self._name = name
         self._queue: queue.SimpleQueue[TaskCall | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        # Guarded by _lock: the live (not abandoned) workers, and how many wait for work.
+        # Guarded by _lock: the live (not abandoned) workers, how many wait for work, and
+        # how many calls are queued. Invariant: a thread is spawned whenever more calls are
+        # queued than workers are idle, up to max_workers.
         self._workers: list[_Worker] = []
         self._idle = 0
+        self._queued = 0
         self._closed = False
         self._local = threading.local()
         self._prefix = f"actorflow-worker-{next(_names)}"
@@ -88,10 +91,10 @@ class ExecutorBackend(Backend):
         if self._closed:
             msg = f"the {self._name} of this flow run is shut down"
             raise TaskRunnerError(msg)
-        if self._idle == 0 and len(self._workers) < self._max_workers:
-            with self._lock:
-                if self._idle == 0 and len(self._workers) < self._max_workers:
-                    self._spawn_locked()
+        with self._lock:
+            self._queued += 1
+            if self._queued > self._idle and len(self._workers) < self._max_workers:
+                self._spawn_locked()
         self._queue.put(call)
 
     def abandon(self, call: TaskCall) -> None:
@@ -124,6 +127,8 @@ class ExecutorBackend(Backend):
                 self._queue.put(_STOP)
                 time.sleep(_HELP_POLL)
                 continue
+            with self._lock:
+                self._queued -= 1
             self._execute(call, getattr(self._local, "worker", None))
         return done()
 
@@ -154,6 +159,8 @@ class ExecutorBackend(Backend):
             call = get()
             with self._lock:
                 self._idle -= 1
+                if call is not _STOP:
+                    self._queued -= 1
             if call is _STOP:
                 return
             self._execute(call, worker)
