@@ -1,22 +1,28 @@
 """Per-task overhead, measured against baselines taken in the same run.
 
     python -m bench             # the full table
-    python -m bench --quick     # fewer repeats and smaller N, for a smoke check
+    python -m bench --quick     # small N and few repeats, for a smoke check
+    python -m bench --only sequential,memory
 
-Every figure is the median over repeats of the time per task (or per call), so ratios between
-rows of one run can be compared even on a noisy machine; absolute times cannot.
+Every time figure is the median over repeats of the time per task (or per call), so the
+ratios between rows of one run can be compared even on a noisy machine; absolute times
+cannot. actorflow's default console output goes to a temporary file while it is measured.
+Where Prefect is installed (it is not a dependency), the same scenarios run on it too.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
+import importlib.util
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -28,6 +34,7 @@ class Row:
     n: int
     per_task_us: float
     note: str = ""
+    unit: str = "µs/task"
 
 
 def median_per_item(run: Callable[[int], float], n: int, repeats: int) -> float:
@@ -83,8 +90,130 @@ def pykka_ask(n: int) -> float:
 # -- actorflow -----------------------------------------------------------------------------
 
 
-def actorflow_sequential_calls(n: int) -> float:
-    from actorflow import flow, task
+def _trivial_task() -> Any:
+    from actorflow import task
+
+    @task
+    def trivial(x: int = 0) -> int:
+        return x
+
+    return trivial
+
+
+def af_sequential_calls(n: int) -> float:
+    from actorflow import flow
+
+    trivial = _trivial_task()
+
+    @flow
+    def calls_trivial(count: int) -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            trivial()
+        return time.perf_counter() - start
+
+    return calls_trivial(n)
+
+
+def af_concurrent_submit(n: int) -> float:
+    from actorflow import flow
+    from actorflow.task_runners import ConcurrentTaskRunner
+
+    trivial = _trivial_task()
+
+    @flow(task_runner=ConcurrentTaskRunner)
+    def submits(count: int) -> float:
+        start = time.perf_counter()
+        futures = [trivial.submit(i) for i in range(count)]
+        for future in futures:
+            future.result()
+        return time.perf_counter() - start
+
+    return submits(n)
+
+
+def af_concurrent_map(n: int) -> float:
+    from actorflow import flow
+    from actorflow.task_runners import ConcurrentTaskRunner
+
+    trivial = _trivial_task()
+
+    @flow(task_runner=ConcurrentTaskRunner)
+    def maps(count: int) -> float:
+        start = time.perf_counter()
+        for future in trivial.map(range(count)):
+            future.result()
+        return time.perf_counter() - start
+
+    return maps(n)
+
+
+def af_chain(n: int) -> float:
+    from actorflow import flow
+
+    trivial = _trivial_task()
+
+    @flow
+    def chain(count: int) -> float:
+        start = time.perf_counter()
+        future = trivial.submit(0)
+        for _ in range(count - 1):
+            future = trivial.submit(future)
+        future.result()
+        return time.perf_counter() - start
+
+    return chain(n)
+
+
+def af_subflows(n: int) -> float:
+    from actorflow import flow
+
+    trivial = _trivial_task()
+
+    @flow
+    def child() -> int:
+        return trivial()
+
+    @flow
+    def parent(count: int) -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            child()
+        return time.perf_counter() - start
+
+    return parent(n)
+
+
+def af_memory_per_task(n: int) -> float:
+    """Bytes retained per finished task run (results aside) while the flow run is alive."""
+    from actorflow import flow
+
+    trivial = _trivial_task()
+    measured: dict[str, float] = {}
+
+    @flow
+    def many(count: int) -> None:
+        trivial()  # load everything first
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(count):
+            trivial()
+        gc.collect()
+        after, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        measured["retained"] = (after - before) / count
+        measured["peak"] = peak
+
+    many(n)
+    return measured["retained"]
+
+
+# -- Prefect, where installed --------------------------------------------------------------
+
+
+def prefect_sequential_calls(n: int) -> float:
+    from prefect import flow, task
 
     @task
     def trivial() -> int:
@@ -100,43 +229,104 @@ def actorflow_sequential_calls(n: int) -> float:
     return calls_trivial(n)
 
 
+def prefect_concurrent_submit(n: int) -> float:
+    from prefect import flow, task
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    @task
+    def trivial(x: int) -> int:
+        return x
+
+    @flow(task_runner=ThreadPoolTaskRunner())
+    def submits(count: int) -> float:
+        start = time.perf_counter()
+        futures = [trivial.submit(i) for i in range(count)]
+        for future in futures:
+            future.result()
+        return time.perf_counter() - start
+
+    return submits(n)
+
+
+# -- the table -----------------------------------------------------------------------------
+
+SCENARIOS = ("sequential", "concurrent", "chain", "subflow", "memory", "prefect")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small N, few repeats")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per figure")
+    parser.add_argument(
+        "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
+    )
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 7)
-    sizes = (200, 1000) if args.quick else (1_000, 10_000)
+    only = set(args.only.split(","))
+    unknown = only - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios {sorted(unknown)}; choose from {SCENARIOS}")
+    quick = args.quick
+    repeats = args.repeats or (3 if quick else 5)
+    sizes = (200, 1000) if quick else (1_000, 10_000)
+    big = 1_000 if quick else 10_000
+    huge = 2_000 if quick else 100_000
 
     rows = [
         Row("plain function call", 100_000, median_per_item(plain_call, 100_000, repeats)),
         Row("pykka ask round trip", 5_000, median_per_item(pykka_ask, 5_000, repeats)),
     ]
     with console_to_file():
-        for n in sizes:
-            rows.append(
-                Row(
-                    "actorflow sequential: flow calls a trivial task",
-                    n,
-                    median_per_item(actorflow_sequential_calls, n, repeats),
-                    "console log to a file",
+        if "sequential" in only:
+            for n in sizes:
+                rows.append(
+                    Row(
+                        "sequential: flow calls a trivial task",
+                        n,
+                        median_per_item(af_sequential_calls, n, repeats),
+                    )
                 )
+        if "concurrent" in only:
+            rows.append(
+                Row("concurrent: submit N, then all results", big, median_per_item(af_concurrent_submit, big, repeats))
             )
+            rows.append(Row("concurrent: map over N", big, median_per_item(af_concurrent_map, big, repeats)))
+            rows.append(
+                Row("concurrent: submit N (no hang)", huge, af_concurrent_submit(huge) / huge * 1e6, "one run")
+            )
+        if "chain" in only:
+            rows.append(Row("sequential: chain, each takes the previous future", big, median_per_item(af_chain, big, repeats)))
+        if "subflow" in only:
+            rows.append(
+                Row("sequential: a subflow (one task) called N times", 100, median_per_item(af_subflows, 100, repeats), unit="µs/subflow")
+            )
+        if "memory" in only:
+            rows.append(
+                Row("sequential: memory retained per finished task run", huge, af_memory_per_task(huge), "tracemalloc", unit="bytes/task")
+            )
+        if "prefect" in only:
+            if importlib.util.find_spec("prefect") is None:
+                rows.append(Row("prefect: not installed, skipped", 0, float("nan")))
+            else:
+                n = 200 if quick else 1_000
+                rows.append(Row("prefect sequential: flow calls a trivial task", n, median_per_item(prefect_sequential_calls, n, min(repeats, 3))))
+                rows.append(Row("prefect concurrent: submit N, then all results", n, median_per_item(prefect_concurrent_submit, n, min(repeats, 3))))
     print_table(rows, repeats)
 
 
 def print_table(rows: list[Row], repeats: int) -> None:
     plain = rows[0].per_task_us
     ask = rows[1].per_task_us
-    header = f"{'scenario':<52} {'N':>7} {'µs/task':>9} {'x plain':>9} {'x ask':>7}  note"
+    header = f"{'scenario':<52} {'N':>7} {'value':>10} {'unit':<11} {'x plain':>8} {'x ask':>7}  note"
     print(f"median of {repeats} repeats; ratios against the baselines of this run")
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(
-            f"{row.scenario:<52} {row.n:>7} {row.per_task_us:>9.2f} "
-            f"{row.per_task_us / plain:>9.0f} {row.per_task_us / ask:>7.2f}  {row.note}"
+        ratios = (
+            f"{row.per_task_us / plain:>8.0f} {row.per_task_us / ask:>7.2f}"
+            if row.unit.startswith("µs")
+            else f"{'':>8} {'':>7}"
         )
+        print(f"{row.scenario:<52} {row.n:>7} {row.per_task_us:>10.2f} {row.unit:<11} {ratios}  {row.note}")
 
 
 if __name__ == "__main__":

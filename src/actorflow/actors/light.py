@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pykka
 from pykka import ActorDeadError, ActorRef
+from pykka._envelope import Envelope
 from pykka.messages import _ActorStop
 
 from actorflow.actors.dispatch import Dispatching
@@ -36,7 +37,7 @@ from actorflow.actors.dispatch import Dispatching
 if TYPE_CHECKING:
     from typing import Self
 
-    from pykka._envelope import Envelope
+    from pykka import Future
 
 __all__ = ["MAX_INLINE_DEPTH", "ActorPool", "LightActor"]
 
@@ -47,6 +48,7 @@ MAX_INLINE_DEPTH: Final = 4
 
 _local = threading.local()
 _urns = itertools.count()
+_NOTHING: Final = object()
 
 
 class ActorPool:
@@ -128,17 +130,24 @@ class _LightInbox:
         self._scheduled = False
 
     def put(self, envelope: Envelope[Any], /) -> None:
+        """Pykka's entry point (`ask`, `stop`, and `tell` through a plain `ActorRef`)."""
+        self.deliver(envelope.message, envelope.reply_to, envelope)
+
+    def deliver(
+        self, message: Any, reply_to: Future[Any] | None, envelope: Envelope[Any] | None = None
+    ) -> None:
+        """Queue `message`, or handle it right here if the actor is idle."""
         with self._lock:
             if self._scheduled:
-                self._queue.append(envelope)
+                self._queue.append(envelope or Envelope(message, reply_to))
                 return
             self._scheduled = True
-        # This thread now owns the drain. The mailbox was empty, so `envelope` is next.
+        # This thread now owns the drain. The mailbox was empty, so `message` is next.
         if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
-            self._actor._drain(envelope)
+            self._actor._drain(message, reply_to)
         else:
             with self._lock:
-                self._queue.appendleft(envelope)
+                self._queue.appendleft(envelope or Envelope(message, reply_to))
             self._actor._pool.schedule(self._actor)
 
     def get(self) -> Envelope[Any]:
@@ -156,6 +165,18 @@ class _LightInbox:
                 return self._queue.popleft()
             self._scheduled = False
             return None
+
+
+class LightActorRef(ActorRef[Any]):
+    """Pykka's `ActorRef`, with a `tell` that skips the envelope when handled in place."""
+
+    def tell(self, message: Any) -> None:
+        actor_stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
+        if actor_stopped._set:
+            msg = f"{self} not found"
+            raise ActorDeadError(msg)
+        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        inbox.deliver(message, None)
 
 
 class _StopFlag:
@@ -204,7 +225,7 @@ class LightActor(Dispatching):
         self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
         self.actor_inbox = _LightInbox(self)
         self.actor_stopped = _StopFlag()  # type: ignore[assignment]
-        self._actor_ref = ActorRef(self)
+        self._actor_ref = LightActorRef(self)
         self._started = False
 
     @classmethod
@@ -233,12 +254,13 @@ class LightActor(Dispatching):
         else:
             self._pool.schedule(self)
 
-    def _drain(self, envelope: Envelope[Any] | None = None) -> None:
-        """Handle `envelope`, if given, then the mailbox until it is empty.
+    def _drain(self, message: Any = _NOTHING, reply_to: Future[Any] | None = None) -> None:
+        """Handle `message`, if given, then the mailbox until it is empty.
 
         Called only by the thread that owns the drain (see `_LightInbox`).
         """
         inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
         depth: int = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:
@@ -250,25 +272,30 @@ class LightActor(Dispatching):
                     # Unlike Pykka, a failing on_start also reaches on_failure, so the actor
                     # can report its death instead of dying silently.
                     self._fail(sys.exc_info())
-            if envelope is None:
-                envelope = inbox._next()
-            while envelope is not None:
-                if self.actor_stopped.is_set():
-                    self._reject(envelope)
+            if message is not _NOTHING:
+                if stopped._set:
+                    self._reject(message, reply_to)
                 else:
-                    self._handle_envelope(envelope)
-                envelope = inbox._next()
+                    self._handle(message, reply_to)
+            while (envelope := inbox._next()) is not None:
+                if stopped._set:
+                    self._reject(envelope.message, envelope.reply_to)
+                else:
+                    self._handle(envelope.message, envelope.reply_to)
         finally:
             _local.depth = depth
 
-    def _handle_envelope(self, envelope: Envelope[Any]) -> None:
+    def _handle(self, message: Any, reply_to: Future[Any] | None) -> None:
         try:
-            response = self._handle_receive(envelope.message)
-            if envelope.reply_to is not None:
-                envelope.reply_to.set(response)
+            handler = self._handlers.get(type(message))
+            response = (
+                handler(self, message) if handler is not None else self._handle_receive(message)
+            )
+            if reply_to is not None:
+                reply_to.set(response)
         except Exception:
-            if envelope.reply_to is not None:
-                envelope.reply_to.set_exception()
+            if reply_to is not None:
+                reply_to.set_exception()
             else:
                 self._fail(sys.exc_info())
 
@@ -280,14 +307,14 @@ class LightActor(Dispatching):
         except Exception:
             self._handle_failure(*sys.exc_info())
 
-    def _reject(self, envelope: Envelope[Any]) -> None:
-        if envelope.reply_to is None:
+    def _reject(self, message: Any, reply_to: Future[Any] | None) -> None:
+        if reply_to is None:
             return
-        if isinstance(envelope.message, _ActorStop):
-            envelope.reply_to.set(None)
+        if isinstance(message, _ActorStop):
+            reply_to.set(None)
             return
         error = ActorDeadError(f"{self.actor_ref} stopped before handling the message")
-        envelope.reply_to.set_exception(exc_info=(ActorDeadError, error, None))
+        reply_to.set_exception(exc_info=(ActorDeadError, error, None))
 
     def _stop(self) -> None:
         self.actor_stopped.set()
