@@ -33,7 +33,7 @@ def fail() -> None:
 # -- sequential ----------------------------------------------------------------------------
 
 
-def test_sequential_runs_tasks_on_its_one_worker_thread_in_order():
+def test_sequential_runs_tasks_one_at_a_time_in_order():
     order = []
 
     @task
@@ -43,12 +43,44 @@ def test_sequential_runs_tasks_on_its_one_worker_thread_in_order():
 
     @flow(task_runner=SequentialTaskRunner())
     def ordered():
-        return [record(i) for i in range(20)]
+        called = [record(i) for i in range(10)]
+        submitted = [record.submit(i) for i in range(10, 20)]
+        return called, [f.result(timeout=20) for f in submitted]
 
-    names = ordered()
+    called, submitted = ordered()
     assert order == list(range(20))
-    assert len(set(names)) == 1
-    assert names[0].startswith("actorflow-worker-")
+    # A task called from the flow body, which waits for it anyway, runs right there when
+    # the runner is free ("caller runs": no hand-off); submitted ones run on the worker.
+    assert all(name.startswith("actorflow-flow-body-") for name in called)
+    assert len(set(submitted)) == 1
+    assert submitted[0].startswith("actorflow-worker-")
+
+
+def test_caller_runs_waits_its_turn_behind_submitted_tasks():
+    gate = threading.Event()
+    order = []
+
+    @task
+    def slow() -> None:
+        gate.wait(20)
+        order.append("slow")
+
+    @task
+    def quick() -> str:
+        order.append("quick")
+        return threading.current_thread().name
+
+    @flow(task_runner=SequentialTaskRunner())
+    def queued():
+        first = slow.submit()
+        threading.Timer(0.2, gate.set).start()
+        name = quick()  # must not jump ahead of the submitted task
+        first.wait(20)
+        return name
+
+    name = queued()
+    assert order == ["slow", "quick"]
+    assert name.startswith("actorflow-worker-")
 
 
 # -- custom runners and runner failures ----------------------------------------------------

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     from actorflow.actors.timer import Timer
     from actorflow.runners.base import Backend, TaskRunner
 
-__all__ = ["FlowRunContext", "TaskRunContext", "current_run", "get_run_logger"]
+__all__ = [
+    "FlowRunContext",
+    "RemoteTaskRunContext",
+    "TaskRunContext",
+    "current_run",
+    "get_run_logger",
+]
 
 
 @dataclass(slots=True, kw_only=True, eq=False)
@@ -56,15 +62,35 @@ class FlowRunContext:
         return next(counter)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TaskRunContext:
-    """The task run whose body the current thread is executing."""
+    """The task run whose body the current thread is executing.
+
+    In the flow's process this is the `TaskCall` being executed (no extra object per run);
+    on a Dask worker, a `RemoteTaskRunContext`.
+    """
+
+    __slots__ = ()
 
     task_run_id: str
     task_run_name: str
     task_name: str
     flow_run: FlowRunContext | None
     """The owning flow run, when the task executes in the flow's process."""
+
+    @property
+    def flow_run_name(self) -> str:
+        """The owning flow run's name."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteTaskRunContext(TaskRunContext):
+    """A task run executing away from its flow run's actors (on a Dask worker)."""
+
+    task_run_id: str
+    task_run_name: str
+    task_name: str
+    flow_run: FlowRunContext | None = None
     flow_run_name: str = ""
 
 

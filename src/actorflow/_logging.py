@@ -55,6 +55,20 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self) -> object:
         return sys.stderr
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """As `Handler.handle`, without the handler's lock: each record is formatted first,
+        then written as one whole line by one `write` call, which Python's buffered streams
+        already serialize. Threads logging at once then do not queue on a second lock."""
+        if not self.filter(record):
+            return False
+        try:
+            stream = sys.stderr
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+        return True
+
 
 _configured = False
 _configure_lock = threading.Lock()
@@ -97,33 +111,33 @@ _LEVEL_NAMES: Final = {
     for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL)
 }
 _template: dict[str, Any] = {}
-_template_pid = -1
 
 
-def _record_template() -> dict[str, Any]:
-    global _template, _template_pid  # noqa: PLW0603  (per-process cache)
-    pid = os.getpid()
-    if pid != _template_pid:
-        mp = sys.modules.get("multiprocessing")
-        process_name = "MainProcess"
-        if mp is not None:
-            try:
-                process_name = mp.current_process().name
-            except Exception:
-                process_name = "MainProcess"
-        _template = {
-            "pathname": __file__,
-            "filename": os.path.basename(__file__),  # noqa: PTH119  (pathlib costs import time)
-            "module": "actorflow",
-            "lineno": 0,
-            "exc_info": None,
-            "exc_text": None,
-            "stack_info": None,
-            "processName": process_name,
-            "process": pid,
-        }
-        _template_pid = pid
-    return _template
+def _refresh_template() -> None:
+    """The LogRecord fields that are the same for every line of this process."""
+    global _template  # noqa: PLW0603  (per-process cache, renewed after fork)
+    mp = sys.modules.get("multiprocessing")
+    process_name = "MainProcess"
+    if mp is not None:
+        try:
+            process_name = mp.current_process().name
+        except Exception:
+            process_name = "MainProcess"
+    _template = {
+        "pathname": __file__,
+        "filename": os.path.basename(__file__),  # noqa: PTH119  (pathlib costs import time)
+        "module": "actorflow",
+        "lineno": 0,
+        "exc_info": None,
+        "exc_text": None,
+        "stack_info": None,
+        "processName": process_name,
+        "process": os.getpid(),
+    }
+
+
+_refresh_template()
+os.register_at_fork(after_in_child=_refresh_template)
 
 
 def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str = "") -> None:
@@ -137,19 +151,20 @@ def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str 
         target.log(level, msg, *args)
         return
     record = logging.LogRecord.__new__(logging.LogRecord)
-    fields = record.__dict__
-    fields.update(_record_template())
     created = time.time()
     thread = threading.current_thread()
-    fields["name"] = target.name
-    fields["msg"] = msg
-    fields["args"] = args
-    fields["levelname"] = _LEVEL_NAMES[level]
-    fields["levelno"] = level
-    fields["funcName"] = func
-    fields["created"] = created
-    fields["msecs"] = int((created - int(created)) * 1000) + 0.0
-    fields["relativeCreated"] = (created - logging._startTime) * 1000  # type: ignore[attr-defined]
-    fields["thread"] = thread.ident
-    fields["threadName"] = thread.name
+    record.__dict__ = {
+        **_template,
+        "name": target.name,
+        "msg": msg,
+        "args": args,
+        "levelname": _LEVEL_NAMES[level],
+        "levelno": level,
+        "funcName": func,
+        "created": created,
+        "msecs": int((created - int(created)) * 1000) + 0.0,
+        "relativeCreated": (created - logging._startTime) * 1000,  # type: ignore[attr-defined]
+        "thread": thread.ident,
+        "threadName": thread.name,
+    }
     target.handle(record)

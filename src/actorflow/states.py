@@ -100,6 +100,25 @@ class State:
     def __str__(self) -> str:
         return f"{self.name}(message={self.message!r}, type={self.type.value})"
 
+    @classmethod
+    def _new(
+        cls,
+        state_type: StateType,
+        name: str = "",
+        message: str | None = None,
+        data: Any = _NO_DATA,
+    ) -> State:
+        """The runtime's constructor for states it proposes: the same value as
+        `State(type=..., ...)`, built about twice as fast (states are made three times per
+        task run). `state_type` must be a `StateType`."""
+        state = object.__new__(cls)
+        _set_type(state, state_type)
+        _set_name(state, name or _TITLES[state_type])
+        _set_message(state, message)
+        _set_timestamp(state, _EPOCH + _monotonic())
+        _set_data(state, data)
+        return state
+
     # -- predicates -------------------------------------------------------------------
 
     def is_scheduled(self) -> bool:
@@ -185,3 +204,13 @@ def aggregate_states(states: list[State]) -> State:
     if unfinished:
         return State(type=StateType.FAILED, message=f"{len(unfinished)}/{n} states did not finish.")
     return State(type=StateType.COMPLETED, message="All states completed.", data=None)
+
+
+# Slot setters for State._new: a frozen dataclass forbids `setattr`, but its slots'
+# descriptors set values directly, as the generated __init__ does through object.__setattr__.
+_set_type = State.__dict__["type"].__set__
+_set_name = State.__dict__["name"].__set__
+_set_message = State.__dict__["message"].__set__
+_set_timestamp = State.__dict__["timestamp"].__set__
+_set_data = State.__dict__["data"].__set__
+_monotonic = time.monotonic

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from actorflow._annotations import allow_failure, collect_upstreams, unmapped
 from actorflow._context import FlowRunContext, TaskRunContext, current_run
@@ -63,6 +63,7 @@ class Task(Generic[P, R]):
             getattr(fn, "__module__", ""), getattr(fn, "__qualname__", self.name)
         )
         self._signature = inspect.signature(fn)
+        self._arity = _plain_arity(self._signature)
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
@@ -83,12 +84,17 @@ class Task(Generic[P, R]):
             # Outside any flow (or inside a task on a remote worker): a plain call.
             return self.fn(*args, **kwargs)
         wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
-        self._signature.bind(*args, **kwargs)  # a TypeError naming the parameter, no run
+        self._check_arguments(args, kwargs)
         if isinstance(run, TaskRunContext):
             assert run.flow_run is not None
-            future = self._submit(run.flow_run, args, kwargs, wait_for, inline=True)
+            future = self._submit(run.flow_run, args, kwargs, wait_for, inline="nested")
         else:
-            future = self._submit(run, args, kwargs, wait_for, inline=False)
+            # The caller blocks on the result: it may run the task itself when the runner
+            # has a free slot (no hand-off at all), unless a timeout may have to abandon it.
+            inline: Literal["caller"] | None = (
+                "caller" if self.policy.timeout_seconds is None else None
+            )
+            future = self._submit(run, args, kwargs, wait_for, inline=inline)
         state = future.wait()
         assert state is not None
         if return_state:
@@ -109,8 +115,8 @@ class Task(Generic[P, R]):
         """
         wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
         flow_run = self._flow_run_for("submit")
-        self._signature.bind(*args, **kwargs)
-        return self._submit(flow_run, args, kwargs, wait_for, inline=False)
+        self._check_arguments(args, kwargs)
+        return self._submit(flow_run, args, kwargs, wait_for, inline=None)
 
     def map(self, *args: Any, **kwargs: Any) -> list[TaskFuture[R]]:
         """Start one task run per element of the iterable arguments, zipped; return futures.
@@ -153,9 +159,14 @@ class Task(Generic[P, R]):
         for i in range(count):
             call_args = tuple(pick(k, v, i) for k, v in enumerate(args))
             call_kwargs = {k: pick(k, v, i) for k, v in kwargs.items()}
-            self._signature.bind(*call_args, **call_kwargs)
-            futures.append(self._submit(flow_run, call_args, call_kwargs, wait_for, inline=False))
+            self._check_arguments(call_args, call_kwargs)
+            futures.append(self._submit(flow_run, call_args, call_kwargs, wait_for, inline=None))
         return futures
+
+    def _check_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """A `TypeError` naming the parameter, before any run starts."""
+        if kwargs or len(args) != self._arity:  # the common exact positional call is fine
+            self._signature.bind(*args, **kwargs)
 
     def _flow_run_for(self, method: str) -> FlowRunContext:
         run = current_run()
@@ -176,26 +187,12 @@ class Task(Generic[P, R]):
         kwargs: dict[str, Any],
         wait_for: Iterable[Any] | None,
         *,
-        inline: bool,
+        inline: Literal["nested", "caller"] | None,
     ) -> TaskFuture[R]:
-        """Create the task run's actor; with `inline`, execute it in this thread if ready."""
-        upstreams: dict[str, tuple[TaskFuture[Any], bool]] = {}
-        if args:
-            collect_upstreams(args, upstreams)
-        if kwargs:
-            collect_upstreams(kwargs, upstreams)
-        if wait_for is not None:
-            if isinstance(wait_for, TaskFuture | allow_failure):
-                wait_for = [wait_for]
-            collect_upstreams(tuple(wait_for), upstreams)
-        for upstream, _allowed in upstreams.values():
-            if upstream.flow_run_id != flow_run.flow_run_id:
-                msg = (
-                    f"{self.name} was given the future of task run {upstream.task_run_name!r}, "
-                    "which belongs to another flow run; pass its result instead "
-                    "(future.result()), or submit both tasks in the same flow run"
-                )
-                raise ForeignFutureError(msg)
+        """Create the task run's actor. With `inline`, the caller blocks on the result and
+        takes the first attempt if it is ready: "nested" (a task calling a task) runs it
+        right here; "caller" (the flow body) runs it here if the runner has a free slot."""
+        upstreams = self._upstreams(flow_run, args, kwargs, wait_for)
         index = flow_run.next_task_index(self.task_key)
         task_run_name = f"{self.name}-{self.task_key}-{index}"
         task_run_id = new_id()
@@ -213,14 +210,39 @@ class Task(Generic[P, R]):
             policy=self.policy,
             flow_run=flow_run,
             future=future,
-            inline=inline,
+            inline=inline is not None,
         )
         actor._start_actor_loop()
-        if inline:
-            call = actor.take_inline()
-            if call is not None and call.claim():
-                call.run_and_report()
+        if inline is not None:
+            _take_first_attempt(actor, flow_run, nested=inline == "nested")
         return future
+
+    def _upstreams(
+        self,
+        flow_run: FlowRunContext,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        wait_for: Iterable[Any] | None,
+    ) -> dict[str, tuple[TaskFuture[Any], bool]]:
+        """The futures this run waits for: in its arguments, and in `wait_for`."""
+        upstreams: dict[str, tuple[TaskFuture[Any], bool]] = {}
+        if args:
+            collect_upstreams(args, upstreams)
+        if kwargs:
+            collect_upstreams(kwargs, upstreams)
+        if wait_for is not None:
+            if isinstance(wait_for, TaskFuture | allow_failure):
+                wait_for = [wait_for]
+            collect_upstreams(tuple(wait_for), upstreams)
+        for upstream, _allowed in upstreams.values():
+            if upstream.flow_run_id != flow_run.flow_run_id:
+                msg = (
+                    f"{self.name} was given the future of task run {upstream.task_run_name!r}, "
+                    "which belongs to another flow run; pass its result instead "
+                    "(future.result()), or submit both tasks in the same flow run"
+                )
+                raise ForeignFutureError(msg)
+        return upstreams
 
 
 def _task_run_actor() -> type[TaskRunActor]:
@@ -235,6 +257,31 @@ def _task_run_actor() -> type[TaskRunActor]:
 
 
 _TASK_RUN_ACTOR: type[TaskRunActor] | None = None
+
+
+def _take_first_attempt(actor: TaskRunActor, flow_run: FlowRunContext, *, nested: bool) -> None:
+    """The submitter blocks on the result: run the parked first attempt on this thread —
+    always when nested in a running task, else if the runner has a free slot — or ask the
+    task run to submit it."""
+    call = actor.take_inline()
+    if call is None:
+        return
+    if nested:
+        if call.claim():
+            call.run_and_report()
+    elif flow_run.backend is None or not flow_run.backend.run_here(call):
+        from actorflow.actors.messages import SubmitAttempt  # loaded with the actors
+
+        actor.actor_ref.tell(SubmitAttempt(task_run_id=actor.task_run_id, attempt=1))
+
+
+def _plain_arity(signature: inspect.Signature) -> int:
+    """How many positional arguments certainly bind, or -1 when that takes a real check."""
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY
+    parameters = list(signature.parameters.values())
+    if all(p.kind in plain and p.default is inspect.Parameter.empty for p in parameters):
+        return len(parameters)
+    return -1
 
 
 def _is_mapped(value: Any) -> bool:

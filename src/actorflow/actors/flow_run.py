@@ -172,7 +172,7 @@ class FlowRunActor(ThreadActor):
             handle.flow_run_name,
             handle.flow_name,
         )
-        self._propose(State(type=StateType.PENDING))
+        self._propose(State._new(StateType.PENDING))
         self._ledger_ref = LedgerActor.start(
             flow_run_id=self._id, flow_run_ref=self.actor_ref, pool=self._system.pool
         )
@@ -256,7 +256,7 @@ class FlowRunActor(ThreadActor):
         self._body_outcome = None
         self._interrupted = None
         name = "Retrying" if self._attempt > 1 else ""
-        self._propose(State(type=StateType.RUNNING, name=name))
+        self._propose(State._new(StateType.RUNNING, name))
         self._body = threading.Thread(
             target=_run_body,
             args=(context, self._attempt, self._fn, self._args, self._kwargs),

@@ -31,6 +31,7 @@ __all__ = [
     "RunnerStopped",
     "SealLedger",
     "StopRunner",
+    "SubmitAttempt",
     "TaskOutcome",
     "TaskRunFinished",
     "TaskRunSubmitted",
@@ -222,6 +223,14 @@ class UpstreamFinished:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitAttempt:
+    """Submitter -> task run: it could not run the parked first attempt itself; submit it."""
+
+    task_run_id: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RetryDue:
     """Timer -> task run: the delay before this attempt has passed."""
 
@@ -262,6 +271,7 @@ Message = (
     | FlowRetryDue
     | CancelFlowRun
     | UpstreamFinished
+    | SubmitAttempt
     | RetryDue
     | TimeoutDue
     | CancelTaskRun

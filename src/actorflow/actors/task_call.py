@@ -23,12 +23,13 @@ __all__ = ["TaskCall"]
 
 
 @dataclass(slots=True, eq=False, kw_only=True)
-class TaskCall:
+class TaskCall(TaskRunContext):
     """One attempt at a task's function, as handed to a backend.
 
     Carries the function and its resolved arguments by reference, the attempt number, and
     the ref of the task-run actor that waits for the outcome. A call runs at most once:
-    whoever runs it must `claim()` it first.
+    whoever runs it must `claim()` it first. While it runs, it is also the thread's
+    `TaskRunContext`.
     """
 
     task_run_id: str
@@ -54,15 +55,7 @@ class TaskCall:
 
     def run(self) -> Any:
         """Call the function in the current thread, inside the task run's context."""
-        token = set_current(
-            TaskRunContext(
-                task_run_id=self.task_run_id,
-                task_run_name=self.task_run_name,
-                task_name=self.task_name,
-                flow_run=self.flow_run,
-                flow_run_name=self.flow_run_name,
-            )
-        )
+        token = set_current(self)
         try:
             return self.fn(*self.args, **self.kwargs)
         finally:

@@ -22,6 +22,7 @@ from actorflow.actors.light import LightActor
 from actorflow.actors.messages import (
     CancelTaskRun,
     RetryDue,
+    SubmitAttempt,
     TaskOutcome,
     TaskRunFinished,
     TaskRunSubmitted,
@@ -89,8 +90,8 @@ class TaskRunActor(LightActor):
         future: TaskFuture[Any],
         inline: bool,
     ) -> None:
-        """Runs in the submitting thread. With `inline`, the submitter may take the first
-        attempt and run it itself (a task called inside a running task): see `take_inline`."""
+        """Runs in the submitting thread. With `inline`, the submitter, which blocks on the
+        result, may take the first attempt and run it itself: see `take_inline`."""
         super().__init__(pool=flow_run.pool)
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
@@ -108,7 +109,7 @@ class TaskRunActor(LightActor):
         self._timer: TimerHandle | None = None
         self._inline = inline
         self._inline_taken = False  # guarded by the inbox lock: see take_inline
-        state = State(type=StateType.PENDING)
+        state = State._new(StateType.PENDING)
         self._history: list[State] = [state]
         future._set_state(state)
 
@@ -201,6 +202,9 @@ class TaskRunActor(LightActor):
             with self.actor_inbox._lock:  # type: ignore[attr-defined]
                 if not self._inline_taken:
                     return  # the submitter takes it: see take_inline
+        self._submit_to_backend(call)
+
+    def _submit_to_backend(self, call: TaskCall) -> None:
         backend = self._flow_run.backend
         try:
             if backend is None:
@@ -215,7 +219,8 @@ class TaskRunActor(LightActor):
 
     def take_inline(self) -> TaskCall | None:
         """For the submitter of an inline run, once `start()` returned: the first attempt's
-        call to run on its own thread, or None if it is not ready (the backend gets it)."""
+        call, parked for it, or None if it was not ready (the backend gets it then). The
+        submitter runs the call itself, or sends `SubmitAttempt` to have it submitted."""
         with self.actor_inbox._lock:  # type: ignore[attr-defined]
             self._inline_taken = True
             return self._call if self._attempt == 1 and not self._state.is_final() else None
@@ -227,7 +232,7 @@ class TaskRunActor(LightActor):
         if message.attempt != self._attempt or self._state.is_final():
             return
         name = "Retrying" if message.attempt > 1 else ""
-        if not self._propose(State(type=StateType.RUNNING, name=name)):
+        if not self._propose(State._new(StateType.RUNNING, name)):
             return
         timeout = self._policy.timeout_seconds
         if timeout is not None:
@@ -242,7 +247,7 @@ class TaskRunActor(LightActor):
             return  # an abandoned attempt's late outcome: never recorded
         self._cancel_timer()
         if not outcome.raised:
-            self._end(State(type=StateType.COMPLETED, data=outcome.value))
+            self._end(State._new(StateType.COMPLETED, data=outcome.value))
             return
         error: BaseException = outcome.value
         if isinstance(error, Exception) and self._retry(error):
@@ -291,6 +296,12 @@ class TaskRunActor(LightActor):
         else:
             self._submit_attempt()
         return True
+
+    @handles(SubmitAttempt)
+    def _on_submit_attempt(self, message: SubmitAttempt) -> None:
+        call = self._call
+        if message.attempt == self._attempt and call is not None and not self._state.is_final():
+            self._submit_to_backend(call)
 
     @handles(RetryDue)
     def _on_retry_due(self, message: RetryDue) -> None:

@@ -55,6 +55,12 @@ class Backend(abc.ABC):
     def submit(self, call: TaskCall) -> None:
         """Start executing `call`, or queue it; report through the call. Thread-safe."""
 
+    def run_here(self, call: TaskCall) -> bool:
+        """Run `call` on the calling thread, which would otherwise block on its result, if
+        the backend allows it now ("caller runs"). The default never does: False."""
+        del call
+        return False
+
     def abandon(self, call: TaskCall) -> None:  # noqa: B027
         """`call` timed out or was cancelled while running; free what it holds if possible."""
 

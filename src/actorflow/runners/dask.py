@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from actorflow._context import TaskRunContext, reset_current, set_current
+from actorflow._context import RemoteTaskRunContext, reset_current, set_current
 from actorflow._logging import ensure_console_logging, runner_logger
 from actorflow.runners.base import Backend, TaskRunner
 
@@ -217,11 +217,10 @@ def _run_on_worker(
     task_run_id, task_run_name, task_name, flow_run_name = names
     ensure_console_logging()
     token = set_current(
-        TaskRunContext(
+        RemoteTaskRunContext(
             task_run_id=task_run_id,
             task_run_name=task_run_name,
             task_name=task_name,
-            flow_run=None,
             flow_run_name=flow_run_name,
         )
     )

@@ -1,26 +1,29 @@
 """In-process execution: a queue of ready task calls and the threads that run them.
 
-Shared by `SequentialTaskRunner` (one thread) and `ConcurrentTaskRunner` (a bounded pool).
-The runner actor owns the backend: it starts it and shuts it down. `submit` is the one entry
-point used from other threads — a thread-safe queue put — so handing a task to the backend
-costs one hand-off, not a trip through the runner actor's mailbox first.
+Shared by `SequentialTaskRunner` (one call at a time) and `ConcurrentTaskRunner` (a
+bounded pool). The runner actor owns the backend: it starts it and shuts it down. Other
+threads use three thread-safe entry points:
 
-Three things make blocking safe:
+- `submit(call)` queues a call (one hand-off to a worker thread);
+- `run_here(call)` lets the thread that is about to block on a call's result run it
+  itself, when the runner has a free slot and nothing was queued before it ("caller
+  runs"): a task called from a flow body then costs no hand-off at all;
+- `help_until(done)` lets a task that waits on futures run queued calls meanwhile, so
+  waiting never deadlocks the runner, even with one slot.
 
-- **helping** — a task that waits on a future (its own submissions) runs queued calls of
-  the same backend on its thread while it waits (`help_until`), so even one worker never
-  deadlocks on a task that waits for a task behind it;
-- **claiming** — a call runs only if its `claim()` succeeds, so a call cancelled or timed
-  out before it started never starts;
-- **abandoning** — Python cannot stop a thread. When a running call times out, its thread
-  is abandoned: a new thread takes its place at once, and the old one exits when the call
-  returns (its result is ignored: the task run has moved on).
+`max_workers` bounds the calls *running* at once (waiting ones, helping, do not count
+twice); it is 1 for the sequential runner, so calls run one at a time, in queue order.
+A call runs only if its `claim()` succeeds, so a call cancelled or timed out before it
+started never starts. Python cannot stop a thread: when a running call times out, its
+worker is *abandoned* — its slot is freed and a new thread takes over at once, and the old
+one exits when the call returns (the task run has moved on and ignores its result).
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
-import queue
+import os
 import threading
 import time
 from typing import TYPE_CHECKING, Final
@@ -33,15 +36,19 @@ if TYPE_CHECKING:
 
     from actorflow.actors.task_call import TaskCall
 
-__all__ = ["ExecutorBackend"]
+__all__ = ["ExecutorBackend", "default_max_workers"]
 
-_STOP: Final = None
-_HELP_POLL: Final = 0.005
+_HELP_POLL: Final = 0.002
 _names = itertools.count()
 
 
+def default_max_workers() -> int:
+    """`ConcurrentTaskRunner`'s default, as `concurrent.futures.ThreadPoolExecutor`'s."""
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
 class _Worker:
-    """One executor thread's bookkeeping."""
+    """One executor thread's bookkeeping. Fields change under the backend's lock."""
 
     __slots__ = ("abandoned", "current", "thread")
 
@@ -52,35 +59,33 @@ class _Worker:
 
 
 class ExecutorBackend(Backend):
-    """Runs calls on up to `max_workers` threads, in submission order of the queue."""
+    """Runs calls on up to `max_workers` slots, in queue order."""
 
     def __init__(self, *, max_workers: int, name: str) -> None:
         self._max_workers = max_workers
         self._name = name
-        self._queue: queue.SimpleQueue[TaskCall | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        # Guarded by _lock: the live (not abandoned) workers, how many wait for work, and
-        # how many calls are queued. Invariant: a thread is spawned whenever more calls are
-        # queued than workers are idle, up to max_workers.
+        self._cond = threading.Condition(threading.Lock())
+        # Guarded by _cond. Invariants: _running <= _max_workers counts calls executing at
+        # top level (on workers or callers, abandoned ones excluded); a worker is woken or
+        # spawned whenever calls are queued and a slot is free.
+        self._queue: collections.deque[TaskCall] = collections.deque()
+        self._running = 0
         self._workers: list[_Worker] = []
         self._idle = 0
-        self._queued = 0
         self._closed = False
-        self._local = threading.local()
+        self._local = threading.local()  # .depth: calls of this backend running on a thread
         self._prefix = f"actorflow-worker-{next(_names)}"
 
     # -- runner actor thread ---------------------------------------------------------------
 
     def start(self) -> None:
-        with self._lock:
-            self._spawn_locked()
+        """Nothing to start: workers are spawned when calls are queued."""
 
     def shutdown(self) -> None:
-        with self._lock:
+        with self._cond:
             self._closed = True
-            workers = list(self._workers)
-        for _ in workers:
-            self._queue.put(_STOP)
+            workers = [w for w in self._workers if not w.abandoned]
+            self._cond.notify_all()
         for worker in workers:
             if worker.thread is not None and worker.thread is not threading.current_thread():
                 worker.thread.join()
@@ -88,102 +93,117 @@ class ExecutorBackend(Backend):
     # -- any thread ------------------------------------------------------------------------
 
     def submit(self, call: TaskCall) -> None:
-        if self._closed:
-            msg = f"the {self._name} of this flow run is shut down"
-            raise TaskRunnerError(msg)
-        with self._lock:
-            self._queued += 1
-            if self._queued > self._idle and len(self._workers) < self._max_workers:
-                self._spawn_locked()
-        self._queue.put(call)
+        with self._cond:
+            if self._closed:
+                msg = f"the {self._name} of this flow run is shut down"
+                raise TaskRunnerError(msg)
+            self._queue.append(call)
+            self._wake_locked()
+
+    def run_here(self, call: TaskCall) -> bool:
+        """Run `call` on this thread now, if a slot is free and nothing is queued before it.
+
+        For a thread about to block on this call's result. False: queue it instead.
+        """
+        with self._cond:
+            if self._closed or self._queue or self._running >= self._max_workers:
+                return False
+            self._running += 1
+        try:
+            self._execute(call, None)
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._wake_locked()
+        return True
 
     def abandon(self, call: TaskCall) -> None:
-        """`call` timed out while running: replace its thread, let the old one go."""
+        """`call` timed out while running on a worker: free its slot, replace the thread."""
         worker = call.worker
         if not isinstance(worker, _Worker):
             return
-        with self._lock:
-            if worker.current is not call or worker.abandoned or worker not in self._workers:
+        with self._cond:
+            if worker.current is not call or worker.abandoned:
                 return
             worker.abandoned = True
+            self._running -= 1
             self._workers.remove(worker)
-            if not self._closed:
-                self._spawn_locked()
+            self._wake_locked()
 
     def help_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
         """On a thread running one of this backend's calls: run queued calls until `done()`.
 
-        Returns `done()`. Called by a task that waits on a future (see `TaskFuture.wait`).
+        The thread already holds a slot, so the calls it runs meanwhile take no other.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        worker = getattr(self._local, "worker", None)
         while not done():
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            try:
-                call = self._queue.get(timeout=_HELP_POLL)
-            except queue.Empty:
-                continue
-            if call is _STOP:  # shutting down: give it back to a worker
-                self._queue.put(_STOP)
-                time.sleep(_HELP_POLL)
-                continue
-            with self._lock:
-                self._queued -= 1
-            self._execute(call, getattr(self._local, "worker", None))
+            with self._cond:
+                call = self._queue.popleft() if self._queue else None
+                if call is None:
+                    self._cond.wait(_HELP_POLL)
+                    continue
+            self._execute(call, worker)
         return done()
 
     def runs_on_this_thread(self) -> bool:
-        """Whether the current thread is one of this backend's workers."""
-        return getattr(self._local, "worker", None) is not None
+        """Whether the current thread is running one of this backend's calls."""
+        return getattr(self._local, "depth", 0) > 0
 
     # -- internals -------------------------------------------------------------------------
 
-    def _spawn_locked(self) -> None:
-        worker = _Worker()
-        thread = threading.Thread(
-            target=self._work,
-            args=(worker,),
-            name=f"{self._prefix}-{len(self._workers)}",
-            daemon=True,
-        )
-        worker.thread = thread
-        self._workers.append(worker)
-        thread.start()
+    def _wake_locked(self) -> None:
+        if not self._queue or self._running >= self._max_workers:
+            return
+        if self._idle:
+            self._cond.notify()
+        elif len(self._workers) < self._max_workers and not self._closed:
+            worker = _Worker()
+            thread = threading.Thread(
+                target=self._work,
+                args=(worker,),
+                name=f"{self._prefix}-{len(self._workers)}",
+                daemon=True,
+            )
+            worker.thread = thread
+            self._workers.append(worker)
+            thread.start()
 
     def _work(self, worker: _Worker) -> None:
         self._local.worker = worker
-        get = self._queue.get
+        cond = self._cond
         while True:
-            with self._lock:
-                self._idle += 1
-            call = get()
-            with self._lock:
-                self._idle -= 1
-                if call is not _STOP:
-                    self._queued -= 1
-            if call is _STOP:
-                return
+            with cond:
+                while not (self._queue and self._running < self._max_workers):
+                    if self._closed:
+                        return
+                    self._idle += 1
+                    cond.wait()
+                    self._idle -= 1
+                call = self._queue.popleft()
+                self._running += 1
             self._execute(call, worker)
-            if worker.abandoned:
-                return
+            with cond:
+                if worker.abandoned:
+                    return
+                self._running -= 1
+                self._wake_locked()
 
-    @staticmethod
-    def _execute(call: TaskCall, worker: _Worker | None) -> None:
+    def _execute(self, call: TaskCall, worker: _Worker | None) -> None:
         if not call.claim():
             return  # cancelled or timed out before it started
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        local.depth = depth + 1
         call.worker = worker
-        if worker is None:
-            call.run_and_report()
-            return
-        outer, worker.current = worker.current, call
+        outer = None
+        if worker is not None:
+            outer, worker.current = worker.current, call
         try:
             call.run_and_report()
         finally:
-            worker.current = outer
-
-
-def default_max_workers() -> int:
-    """`ConcurrentTaskRunner`'s default: as `concurrent.futures.ThreadPoolExecutor`."""
-    import os
-
-    return min(32, (os.cpu_count() or 1) + 4)
+            local.depth = depth
+            if worker is not None:
+                worker.current = outer
