@@ -148,3 +148,17 @@ def test_import_does_not_load_distributed_and_is_fast():
     )
     elapsed = min(float(run_script(code)[-1]) for _ in range(3))
     assert elapsed < 0.1, f"import actorflow took {elapsed:.3f}s beyond pykka and msgpack"
+
+
+def test_the_futures_example_runs():
+    lines = run_script(ROOT / "examples" / "futures_and_mapping.py")
+    assert "12 items" in lines
+    assert sum(line.startswith("done: fetch-") for line in lines) == 5
+
+
+def test_the_retries_example_runs():
+    lines = run_script(ROOT / "examples" / "retries_and_timeouts.py")
+    assert "downloaded after 3 attempt(s)" in lines
+    assert "TimedOut(message='Task run exceeded timeout of 0.5 second(s)', type=FAILED)" in lines
+    assert "the flow went on" in lines
+    assert any(" - retry 1/3 in 0.1 second(s)" in line for line in lines)
