@@ -9,7 +9,7 @@ from actorflow import flow, task
 @task(retries=3, retry_delay_seconds=[0.1, 0.2, 0.4])
 def flaky_download(attempts: list) -> str:
     attempts.append(1)
-    if len(attempts) < 3 and random.random() < 0.95:  # noqa: S311
+    if len(attempts) < 3 and random.random() < 0.95:
         raise ConnectionError("the server hung up")
     return f"downloaded after {len(attempts)} attempt(s)"
 

@@ -20,6 +20,7 @@ def test_top_level_exports():
         "Task",
         "TaskFuture",
         "TaskRunnerError",
+        "WorkerLostError",
         "allow_failure",
         "as_completed",
         "flow",
@@ -38,6 +39,7 @@ def test_task_runner_exports():
         "DaskTaskRunner",
         "SequentialTaskRunner",
         "TaskRunner",
+        "get_dask_client",
     ]
 
 

@@ -295,3 +295,29 @@ def test_a_subflow_timeout_does_not_stop_the_parent():
 
     assert parent() == "TimedOut"
     time.sleep(0.5)  # the abandoned body finishes before the thread check
+
+
+@pytest.mark.dask
+def test_a_task_timeout_on_dask_ends_timed_out():
+    from .conftest import small_dask_runner
+
+    @task(timeout_seconds=0.5)
+    def sleeps_on_a_worker() -> str:
+        time.sleep(3)
+        return "late"
+
+    @task
+    def after() -> str:
+        return "after"
+
+    @flow(task_runner=small_dask_runner())
+    def times_out_on_dask():
+        return sleeps_on_a_worker(return_state=True), after()
+
+    started = time.monotonic()
+    state, value = times_out_on_dask()
+    assert (
+        str(state) == "TimedOut(message='Task run exceeded timeout of 0.5 second(s)', type=FAILED)"
+    )
+    assert value == "after"
+    assert time.monotonic() - started < 30

@@ -14,6 +14,7 @@ from actorflow._exceptions import (
     RunNotCompletedError,
     StateNotFinalError,
     TaskRunnerError,
+    WorkerLostError,
 )
 from actorflow.flows import Flow, flow
 from actorflow.futures import TaskFuture, as_completed, wait
@@ -32,6 +33,7 @@ __all__ = [
     "Task",
     "TaskFuture",
     "TaskRunnerError",
+    "WorkerLostError",
     "allow_failure",
     "as_completed",
     "flow",

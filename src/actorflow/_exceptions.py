@@ -5,6 +5,7 @@
     ├── StateNotFinalError         a result was asked of a state that has not ended
     ├── RunNotCompletedError       a run ended without completing and had no exception
     ├── TaskRunnerError            a task runner could not start or do its work
+    │   └── WorkerLostError        the process running a task died (the run crashes)
     └── ForeignFutureError         a future from another flow run was passed to a task
 
 User code's own exceptions are never wrapped: a task that raises `ValueError` makes the
@@ -20,6 +21,7 @@ __all__ = [
     "RunNotCompletedError",
     "StateNotFinalError",
     "TaskRunnerError",
+    "WorkerLostError",
 ]
 
 
@@ -45,3 +47,10 @@ class TaskRunnerError(ActorflowError):
 
 class ForeignFutureError(ActorflowError, ValueError):
     """A future that belongs to another flow run was passed to a task."""
+
+
+class WorkerLostError(TaskRunnerError):
+    """The worker process running a task died, or lost the task; the task run crashes.
+
+    A task's `retries` apply to it, as to any failed attempt.
+    """

@@ -9,7 +9,13 @@ from actorflow.task_runners import (
 
 from actorflow.runners.base import TaskRunner
 from actorflow.runners.concurrent import ConcurrentTaskRunner
-from actorflow.runners.dask import DaskTaskRunner
+from actorflow.runners.dask import DaskTaskRunner, get_dask_client
 from actorflow.runners.sequential import SequentialTaskRunner
 
-__all__ = ["ConcurrentTaskRunner", "DaskTaskRunner", "SequentialTaskRunner", "TaskRunner"]
+__all__ = [
+    "ConcurrentTaskRunner",
+    "DaskTaskRunner",
+    "SequentialTaskRunner",
+    "TaskRunner",
+    "get_dask_client",
+]

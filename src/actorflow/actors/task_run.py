@@ -334,6 +334,8 @@ class TaskRunActor(LightActor):
 
     @staticmethod
     def _failed(error: BaseException) -> State:
+        if isinstance(error, TaskRunnerError):  # the runner lost it: not the task's doing
+            return State(type=StateType.CRASHED, message=f"Task run crashed: {error}", data=error)
         kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
         return State(type=kind, message=failure_message("Task", error), data=error)
 

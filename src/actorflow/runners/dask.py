@@ -5,21 +5,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
+from actorflow._exceptions import MissingContextError, WorkerLostError
 from actorflow._logging import ensure_console_logging, runner_logger
 from actorflow.runners.base import Backend, TaskRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from actorflow.actors.task_call import TaskCall
 
-__all__ = ["DaskTaskRunner"]
+__all__ = ["DaskTaskRunner", "get_dask_client"]
 
 _DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
 # Every server a default cluster starts listens on the loopback interface, on a free port.
@@ -108,17 +112,22 @@ class _DaskBackend(Backend):
     """Owns one `distributed.Client` (and the cluster, when it created one).
 
     Thread rules: `start`/`shutdown` run on the runner actor's thread; `submit` and
-    `abandon` on any thread (`distributed.Client.submit` is thread-safe). Results are
-    awaited on the client's own event-loop thread (a coroutine per task), which reports to
-    the task-run actor; no thread ever blocks on a Dask future.
+    `abandon` on any thread (`distributed.Client.submit` is thread-safe). Outcomes are
+    collected on the client's own event-loop thread: each finished Dask future is queued
+    there, and one coroutine gathers every queued result in a single `gather` call and
+    reports each to its task-run actor. No thread ever blocks on a Dask future.
     """
 
     def __init__(self, settings: DaskTaskRunner) -> None:
         self._settings = settings
         self._client: Any = None
         self._cluster: Any = None
+        # Touched only on the client's event-loop thread:
+        self._finished: list[tuple[Any, TaskCall]] = []
+        self._flushing = False
 
     def start(self) -> None:
+        import dask
         from distributed import Client
 
         settings = self._settings
@@ -135,7 +144,10 @@ class _DaskBackend(Backend):
             kwargs = dict(settings.cluster_kwargs or {})
             if settings.cluster_class is None:
                 kwargs = {**_LOCAL_CLUSTER_DEFAULTS, **kwargs}
-            self._cluster = cluster_class(**kwargs)
+            # A task whose worker dies is reported to us at once (and retried by its own
+            # `retries`), instead of being re-run silently by the scheduler.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                self._cluster = cluster_class(**kwargs)
             try:
                 if settings.adapt_kwargs is not None:
                     self._cluster.adapt(**settings.adapt_kwargs)
@@ -150,18 +162,22 @@ class _DaskBackend(Backend):
     def submit(self, call: TaskCall) -> None:
         if not call.claim():
             return
-        future = self._client.submit(
-            _run_on_worker,
-            call.fn,
-            call.args,
-            call.kwargs,
-            (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
-            key=f"{call.task_run_name}-{call.task_run_id}-{call.attempt}",
-            pure=False,
-        )
+        try:
+            with _quiet_serialization():
+                future = self._client.submit(
+                    _run_on_worker,
+                    call.fn,
+                    call.args,
+                    call.kwargs,
+                    (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
+                    key=f"{call.task_run_name}-{call.task_run_id}-{call.attempt}",
+                    pure=False,
+                )
+        except Exception as error:
+            raise _explain_unpicklable(call, error) from error
         call.worker = future
         call.report_started()
-        self._client.loop.add_callback(_report_when_done, future, call)
+        self._client.loop.add_callback(self._watch, future, call)
 
     def abandon(self, call: TaskCall) -> None:
         future = call.worker
@@ -176,6 +192,159 @@ class _DaskBackend(Backend):
             if self._cluster is not None:
                 self._cluster.close()
             self._client = self._cluster = None
+
+    # -- on the client's event loop --------------------------------------------------------
+
+    async def _watch(self, future: Any, call: TaskCall) -> None:
+        await future._state.wait()  # as distributed's own done-callbacks do
+        self._finished.append((future, call))
+        if not self._flushing:
+            self._flushing = True
+            self._client.loop.add_callback(self._flush)
+
+    async def _flush(self) -> None:
+        """Report every finished future: one `gather` for all the results at hand."""
+        try:
+            while self._finished:
+                batch, self._finished = self._finished, []
+                done = [(f, c) for f, c in batch if f.status == "finished"]
+                for future, call in batch:
+                    if future.status != "finished":
+                        error = await future._exception()
+                        _report(call, _explain_failure(call, error), raised=True)
+                if not done:
+                    continue
+                try:
+                    values = await self._client._gather([f for f, _ in done])
+                except Exception:  # some result cannot be fetched: one by one, to tell which
+                    for future, call in done:
+                        try:
+                            value = (await self._client._gather([future]))[0]
+                        except Exception as error:
+                            _report(call, _explain_failure(call, error), raised=True)
+                        else:
+                            _report(call, value, raised=False)
+                    continue
+                for (_future, call), value in zip(done, values, strict=True):
+                    _report(call, value, raised=False)
+        finally:
+            self._flushing = False
+
+
+def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
+    if not raised and isinstance(value, _Raised):
+        call.report_outcome(value.error, raised=True)
+    else:
+        call.report_outcome(value, raised=raised)
+
+
+def _explain_failure(call: TaskCall, error: BaseException | None) -> BaseException:
+    """Dask's own failures, in words naming the task run."""
+    from distributed.scheduler import KilledWorker
+
+    if isinstance(error, KilledWorker):
+        return WorkerLostError(
+            f"the Dask worker running task run {call.task_run_name!r} died ({error})"
+        )
+    if error is None or type(error).__name__ == "CancelledError":
+        return WorkerLostError(f"the Dask future of task run {call.task_run_name!r} was cancelled")
+    if isinstance(error, TypeError) and "serialize" in str(error):
+        reason = str(error).splitlines()[0]  # distributed appends the whole traceback
+        return TypeError(
+            f"the result of task run {call.task_run_name!r} could not be sent back from the "
+            f"Dask worker: {reason}"
+        )
+    return error
+
+
+def _explain_unpicklable(call: TaskCall, error: Exception) -> Exception:
+    """Which argument of `call` cannot be pickled, and why; or `error` itself."""
+    import cloudpickle
+
+    named = [(f"argument {i}", value) for i, value in enumerate(call.args)]
+    named += [(f"argument {name!r}", value) for name, value in call.kwargs.items()]
+    for name, value in named:
+        try:
+            cloudpickle.dumps(value)
+        except Exception as reason:
+            return TypeError(
+                f"task run {call.task_run_name!r} cannot be sent to Dask: its {name} cannot "
+                f"be pickled: {reason}"
+            )
+    try:
+        cloudpickle.dumps(call.fn)
+    except Exception as reason:
+        return TypeError(
+            f"task run {call.task_run_name!r} cannot be sent to Dask: its function cannot be "
+            f"pickled: {reason}"
+        )
+    return error
+
+
+class _QuietSerialization(logging.Filter):
+    """Drops distributed's own error lines about an object it cannot pickle while
+    `submit` runs on this thread: actorflow reports that failure itself, naming the
+    argument."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        del record
+        return not getattr(self.local, "active", False)
+
+
+_quiet_filter = _QuietSerialization()
+_QUIET_LOGGERS = ("distributed.protocol.pickle", "distributed.protocol.core")
+
+
+@contextlib.contextmanager
+def _quiet_serialization() -> Iterator[None]:
+    if not getattr(_quiet_serialization, "installed", False):
+        for name in _QUIET_LOGGERS:
+            logging.getLogger(name).addFilter(_quiet_filter)
+        _quiet_serialization.installed = True  # type: ignore[attr-defined]
+    _quiet_filter.local.active = True
+    try:
+        yield
+    finally:
+        _quiet_filter.local.active = False
+
+
+@contextlib.contextmanager
+def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
+    """A `distributed.Client` for a task running on a Dask worker, to submit work itself.
+
+    ```python
+    @task
+    def fan_out(n):
+        with get_dask_client() as client:
+            return sum(client.gather(client.map(square, range(n))))
+    ```
+
+    The task's worker thread *secedes* from the worker's thread pool while the block runs
+    and rejoins it after (as `distributed.worker_client` does), so waiting on its own
+    submissions never deadlocks a worker with one thread.
+
+    Raises:
+        MissingContextError: outside a task running on a Dask worker.
+    """
+    from distributed import worker_client
+
+    try:
+        context = worker_client(timeout=timeout)
+        client = context.__enter__()
+    except ValueError as error:
+        msg = (
+            "get_dask_client() works inside a task running on a Dask worker (a flow with "
+            f"DaskTaskRunner); here there is none ({error})"
+        )
+        raise MissingContextError(msg) from None
+    try:
+        yield client
+    finally:
+        context.__exit__(None, None, None)
 
 
 class _Raised:
@@ -192,19 +361,6 @@ class _Raised:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_Raised, (self.error,))
-
-
-async def _report_when_done(future: Any, call: TaskCall) -> None:
-    """Runs on the client's event loop: await the Dask future, report the outcome."""
-    try:
-        value = await future._result()
-    except BaseException as error:
-        call.report_outcome(error, raised=True)
-    else:
-        if isinstance(value, _Raised):
-            call.report_outcome(value.error, raised=True)
-        else:
-            call.report_outcome(value, raised=False)
 
 
 def _run_on_worker(

@@ -1,0 +1,206 @@
+"""The Dask runner on real clusters: failures, worker deaths, existing schedulers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from actorflow import StateType, WorkerLostError, flow, task
+from actorflow.task_runners import DaskTaskRunner, get_dask_client
+
+from .conftest import small_dask_runner
+
+pytestmark = pytest.mark.dask
+
+
+@task
+def identity(value):
+    return value
+
+
+@task
+def square(x: int) -> int:
+    return x * x
+
+
+def test_an_unpicklable_argument_fails_the_task_and_names_it(capfd):
+    @flow(task_runner=small_dask_runner())
+    def ships_a_lock():
+        state = identity(threading.Lock(), return_state=True)
+        return state, square(3)
+
+    state, after = ships_a_lock()
+    assert after == 9  # the flow went on
+    assert state.is_failed()
+    message = state.message or ""
+    assert "identity-" in message
+    assert "argument 0 cannot be pickled" in message
+    assert "cannot pickle '_thread.lock' object" in message
+    assert "Failed to serialize" not in capfd.readouterr().err
+
+
+def test_an_unpicklable_result_fails_the_task_and_says_so():
+    @task
+    def returns_a_lock():
+        return threading.Lock()
+
+    seen = []
+
+    @flow(task_runner=small_dask_runner())
+    def gets_a_lock():
+        seen.append(returns_a_lock(return_state=True))
+
+    gets_a_lock(return_state=True)
+    state = seen[0]
+    assert state.is_failed()
+    assert "could not be sent back from the Dask worker" in (state.message or "")
+    assert "Traceback" not in (state.message or "")
+
+
+def test_a_dying_worker_crashes_the_task_and_retries_apply(tmp_path):
+    marker = tmp_path / "attempts"
+
+    @task(retries=1)
+    def dies_once(path: Path) -> str:
+        with path.open("a") as f:
+            f.write("x")
+        if len(path.read_text()) == 1:
+            os._exit(1)  # the worker process dies mid-task
+        return "second attempt"
+
+    @task
+    def dies_always() -> None:
+        os._exit(1)
+
+    @flow(task_runner=small_dask_runner())
+    def loses_workers():
+        return dies_once(marker), dies_always(return_state=True)
+
+    survived, crashed = loses_workers()
+    assert survived == "second attempt"
+    assert marker.read_text() == "xx"  # ran exactly as often as its retries allow
+    assert crashed.type is StateType.CRASHED
+    assert "died" in (crashed.message or "")
+    assert isinstance(crashed.result(raise_on_failure=False), WorkerLostError)
+
+
+def test_get_dask_client_inside_a_task_does_not_deadlock_a_one_thread_worker():
+    def inc(x: int) -> int:
+        return x + 1
+
+    @task
+    def fans_out(n: int) -> int:
+        with get_dask_client() as client:
+            return sum(client.gather(client.map(inc, range(n))))
+
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 1, "threads_per_worker": 1, "processes": True}
+    )
+
+    @flow(task_runner=runner)
+    def nested_dask():
+        return fans_out(10)
+
+    assert nested_dask() == sum(range(1, 11))
+
+
+def test_get_dask_client_outside_a_dask_task():
+    from actorflow import MissingContextError
+
+    with pytest.raises(MissingContextError, match="inside a task running on a Dask worker"):
+        with get_dask_client():
+            pass
+
+
+def test_a_flow_timeout_cancels_its_dask_futures():
+    @task
+    def sleeps() -> None:
+        time.sleep(60)
+
+    @flow(timeout_seconds=1.0, task_runner=small_dask_runner())
+    def too_slow():
+        sleeps()
+
+    started = time.monotonic()
+    state = too_slow(return_state=True)
+    assert state.name == "TimedOut"
+    assert time.monotonic() - started < 30
+
+
+@pytest.fixture
+def external_cluster(tmp_path):
+    """A real `dask scheduler` and `dask worker` on 127.0.0.1, stopped afterwards."""
+    dask = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
+    scheduler_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+    )  # fmt: skip
+    processes = [scheduler]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert scheduler_file.exists(), "the scheduler did not start"
+        worker = subprocess.Popen(
+            [dask, "worker", "--scheduler-file", str(scheduler_file), "--host", "127.0.0.1",
+             "--nworkers", "1", "--nthreads", "2", "--dashboard-address", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+        )  # fmt: skip
+        processes.append(worker)
+        import json
+
+        address = json.loads(scheduler_file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s", set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for process in reversed(processes):
+            with_group = os.getpgid(process.pid) if process.poll() is None else None
+            if with_group is not None:
+                os.killpg(with_group, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def test_an_existing_cluster_runs_a_fan_out_and_a_subflow(external_cluster, caplog):
+    import logging
+
+    address = external_cluster
+    runner = DaskTaskRunner(address=address, client_kwargs={"timeout": "30s"})
+
+    @flow(task_runner=runner)
+    def child(n: int) -> int:
+        return square(n)
+
+    @flow(task_runner=runner)
+    def parent() -> tuple[list[int], int]:
+        squares = [f.result() for f in square.map(range(10))]
+        return squares, child(7)
+
+    caplog.set_level(logging.INFO, logger="actorflow")
+    squares, child_value = parent()
+    assert squares == [i * i for i in range(10)]
+    assert child_value == 49
+    assert f"Connecting to an existing Dask cluster at {address}" in caplog.text
+    assert "Creating a new Dask cluster" not in caplog.text
+    # The runner closed its own clients but left the cluster it did not create running.
+    from distributed import Client
+
+    with Client(address, timeout="30s", set_as_default=False) as client:
+        assert client.submit(sum, [1, 2]).result(timeout=30) == 3
