@@ -232,48 +232,116 @@ def af_memory_per_task(n: int) -> float:
     return measured["retained"]
 
 
+# -- Dask ----------------------------------------------------------------------------------
+
+
+def dask_rows(quick: bool, repeats: int) -> list[Row]:
+    """actorflow on Dask against raw `distributed`, on the same 2-worker LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    from actorflow import flow
+    from actorflow.task_runners import DaskTaskRunner
+
+    n = 200 if quick else 1_000
+    rows = []
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    ) as cluster:
+        trivial = _trivial_task()
+
+        def raw(count: int) -> float:
+            with Client(cluster, set_as_default=False) as client:
+                start = time.perf_counter()
+                futures = [client.submit(int, i, pure=False) for i in range(count)]
+                client.gather(futures)
+                return time.perf_counter() - start
+
+        @flow(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+        def submits(count: int) -> float:
+            start = time.perf_counter()
+            futures = [trivial.submit(i) for i in range(count)]
+            for future in futures:
+                future.result()
+            return time.perf_counter() - start
+
+        raw_us = median_per_item(raw, n, repeats)
+        ours_us = median_per_item(submits, n, repeats)
+        rows.append(Row("dask raw: client.submit N + client.gather", n, raw_us, "2 workers"))
+        rows.append(
+            Row(
+                "dask actorflow: submit N, then all results",
+                n,
+                ours_us,
+                f"{ours_us / raw_us:.2f}x raw dask",
+            )
+        )
+
+    def raw_lifecycle(_: int) -> float:
+        start = time.perf_counter()
+        with (
+            LocalCluster(host="127.0.0.1", dashboard_address="127.0.0.1:0") as c,
+            Client(c, set_as_default=False) as client,
+        ):
+            client.submit(int, 1, pure=False).result()
+        return time.perf_counter() - start
+
+    def ours_lifecycle(_: int) -> float:
+        @flow(task_runner=DaskTaskRunner)
+        def once() -> int:
+            return trivial(1)
+
+        start = time.perf_counter()
+        once()
+        return time.perf_counter() - start
+
+    runs = 1 if quick else 3
+    raw_s = statistics.median(raw_lifecycle(1) for _ in range(runs)) * 1e6
+    ours_s = statistics.median(ours_lifecycle(1) for _ in range(runs)) * 1e6
+    rows.append(Row("dask raw: LocalCluster + Client + 1 task + close", 1, raw_s, unit="µs/run"))
+    rows.append(
+        Row(
+            "dask actorflow: default cluster, 1 task, shutdown",
+            1,
+            ours_s,
+            f"{ours_s / raw_s:.2f}x raw dask",
+            unit="µs/run",
+        )
+    )
+    return rows
+
+
 # -- Prefect, where installed --------------------------------------------------------------
 
 
-def prefect_sequential_calls(n: int) -> float:
-    from prefect import flow, task
+def prefect_rows(n: int, repeats: int) -> list[Row]:
+    """Prefect's figures, measured in a child interpreter whose stderr (Prefect's default
+    console output) goes to a file: the same treatment as actorflow's rows."""
+    import subprocess
 
-    @task
-    def trivial() -> int:
-        return 1
-
-    @flow
-    def calls_trivial(count: int) -> float:
-        start = time.perf_counter()
-        for _ in range(count):
-            trivial()
-        return time.perf_counter() - start
-
-    return calls_trivial(n)
-
-
-def prefect_concurrent_submit(n: int) -> float:
-    from prefect import flow, task
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    @task
-    def trivial(x: int) -> int:
-        return x
-
-    @flow(task_runner=ThreadPoolTaskRunner())
-    def submits(count: int) -> float:
-        start = time.perf_counter()
-        futures = [trivial.submit(i) for i in range(count)]
-        for future in futures:
-            future.result()
-        return time.perf_counter() - start
-
-    return submits(n)
+    rows = []
+    for scenario, label in (
+        ("sequential", "prefect sequential: flow calls a trivial task"),
+        ("concurrent", "prefect concurrent: submit N, then all results"),
+    ):
+        with tempfile.NamedTemporaryFile("w", suffix=".log") as log:
+            done = subprocess.run(
+                [sys.executable, "-m", "bench._prefect", scenario, str(n), str(repeats)],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                timeout=1800,
+                check=False,
+            )
+        if done.returncode != 0:
+            rows.append(Row(f"{label}: failed (exit {done.returncode})", n, float("nan")))
+            continue
+        rows.append(Row(label, n, float(done.stdout.split()[-1]), "child process"))
+    return rows
 
 
 # -- the table -----------------------------------------------------------------------------
 
-SCENARIOS = ("sequential", "concurrent", "chain", "subflow", "memory", "prefect")
+SCENARIOS = ("sequential", "concurrent", "chain", "subflow", "memory", "dask", "prefect")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -346,25 +414,13 @@ def main(argv: list[str] | None = None) -> None:
                     unit="bytes/task",
                 )
             )
+        if "dask" in only:
+            rows.extend(dask_rows(quick, repeats))
         if "prefect" in only:
             if importlib.util.find_spec("prefect") is None:
                 rows.append(Row("prefect: not installed, skipped", 0, float("nan")))
             else:
-                n = 200 if quick else 1_000
-                rows.append(
-                    Row(
-                        "prefect sequential: flow calls a trivial task",
-                        n,
-                        median_per_item(prefect_sequential_calls, n, min(repeats, 3)),
-                    )
-                )
-                rows.append(
-                    Row(
-                        "prefect concurrent: submit N, then all results",
-                        n,
-                        median_per_item(prefect_concurrent_submit, n, min(repeats, 3)),
-                    )
-                )
+                rows.extend(prefect_rows(200 if quick else 1_000, min(repeats, 3)))
     print_table(rows, repeats)
 
 

@@ -29,7 +29,7 @@ def report(total: int) -> str:
 def crawl() -> str:
     pages = fetch.map(range(5), delay=unmapped(0.1))  # five runs, concurrently
     for page in as_completed(pages):  # first finished first
-        print("done:", page.task_run_name, page.state)
+        print(f"done: {page.task_run_name} {page.state}")
     total = count.submit([allow_failure(p) for p in pages])  # runs although page 3 failed
     return report(total)  # waits for `total`, then runs
 

@@ -29,6 +29,9 @@ def test_bench_quick_prints_the_table():
         "sequential: chain, each takes the previous future",
         "sequential: a subflow (one task) called N times",
         "sequential: memory retained per finished task run",
+        "dask raw: client.submit N + client.gather",
+        "dask actorflow: submit N, then all results",
+        "dask actorflow: default cluster, 1 task, shutdown",
         "prefect",
     ):
         assert any(line.startswith(row) for line in lines), (row, done.stdout)

@@ -204,3 +204,32 @@ def test_an_existing_cluster_runs_a_fan_out_and_a_subflow(external_cluster, capl
 
     with Client(address, timeout="30s", set_as_default=False) as client:
         assert client.submit(sum, [1, 2]).result(timeout=30) == 3
+
+
+def _run_example(name: str, *args: str) -> list[str]:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "CommClosedError" not in done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_local_cluster_example_runs():
+    (line,) = _run_example("dask_local_cluster.py")
+    assert 0.45 < float(line) < 0.55
+
+
+def test_the_adaptive_example_runs():
+    assert _run_example("dask_adaptive.py") == ["[0, 1, 4, 9, 16, 25]"]
+
+
+def test_the_existing_cluster_example_runs(external_cluster):
+    assert _run_example("dask_existing_cluster.py", external_cluster) == ["9"]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["DaskTaskRunner", "get_dask_client"]
 
 _DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
+_BATCH_WINDOW = 0.005  # seconds between two gathers of results, while they keep coming
 # Every server a default cluster starts listens on the loopback interface, on a free port.
 _LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
 
@@ -203,32 +205,44 @@ class _DaskBackend(Backend):
             self._client.loop.add_callback(self._flush)
 
     async def _flush(self) -> None:
-        """Report every finished future: one `gather` for all the results at hand."""
+        """Report every finished future: one `gather` for all the results at hand.
+
+        While results keep coming, each further batch waits `_BATCH_WINDOW` first: a gather
+        costs a round trip whatever its size, so fewer, larger ones are cheaper. A lone
+        result is fetched at once.
+        """
         try:
+            first = True
             while self._finished:
+                if not first:
+                    await asyncio.sleep(_BATCH_WINDOW)
+                first = False
                 batch, self._finished = self._finished, []
-                done = [(f, c) for f, c in batch if f.status == "finished"]
-                for future, call in batch:
-                    if future.status != "finished":
-                        error = await future._exception()
-                        _report(call, _explain_failure(call, error), raised=True)
-                if not done:
-                    continue
-                try:
-                    values = await self._client._gather([f for f, _ in done])
-                except Exception:  # some result cannot be fetched: one by one, to tell which
-                    for future, call in done:
-                        try:
-                            value = (await self._client._gather([future]))[0]
-                        except Exception as error:
-                            _report(call, _explain_failure(call, error), raised=True)
-                        else:
-                            _report(call, value, raised=False)
-                    continue
-                for (_future, call), value in zip(done, values, strict=True):
-                    _report(call, value, raised=False)
+                await self._report_batch(batch)
         finally:
             self._flushing = False
+
+    async def _report_batch(self, batch: list[tuple[Any, TaskCall]]) -> None:
+        done = [(f, c) for f, c in batch if f.status == "finished"]
+        for future, call in batch:
+            if future.status != "finished":
+                error = await future._exception()
+                _report(call, _explain_failure(call, error), raised=True)
+        if not done:
+            return
+        try:
+            values = await self._client._gather([f for f, _ in done])
+        except Exception:  # some result cannot be fetched: one by one, to tell which
+            for future, call in done:
+                try:
+                    value = (await self._client._gather([future]))[0]
+                except Exception as error:
+                    _report(call, _explain_failure(call, error), raised=True)
+                else:
+                    _report(call, value, raised=False)
+            return
+        for (_future, call), value in zip(done, values, strict=True):
+            _report(call, value, raised=False)
 
 
 def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
