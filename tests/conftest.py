@@ -22,6 +22,7 @@ _RUN_THREAD_PREFIXES = (
     "actorflow-runner",
     "actorflow-flow-body",
     "actorflow-worker",
+    "actorflow-dask-reporter",
 )
 
 

@@ -9,10 +9,13 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import queue
 import sys
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from pykka import ActorDeadError
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
 from actorflow._exceptions import MissingContextError, WorkerLostError
@@ -124,9 +127,19 @@ class _DaskBackend(Backend):
         self._settings = settings
         self._client: Any = None
         self._cluster: Any = None
+        self._submitted: list[tuple[Any, TaskCall]] = []  # guarded by _submitted_lock
+        self._submitted_lock = threading.Lock()
         # Touched only on the client's event-loop thread:
+        self._watchers: set[asyncio.Future[None]] = set()
         self._finished: list[tuple[Any, TaskCall]] = []
         self._flushing = False
+        # Outcomes are reported from a thread of the backend's own, not from the event loop:
+        # the loop is shared with the client (and, for a LocalCluster, the scheduler), and
+        # reporting runs task-run handlers and writes log lines.
+        self._outcomes: queue.SimpleQueue[list[tuple[TaskCall, Any, bool]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._reporter: threading.Thread | None = None
 
     def start(self) -> None:
         import dask
@@ -160,6 +173,20 @@ class _DaskBackend(Backend):
         link = getattr(self._client, "dashboard_link", None)
         if link:
             runner_logger.info("The Dask dashboard is available at %s", link)
+        self._reporter = threading.Thread(
+            target=self._report_outcomes, name="actorflow-dask-reporter", daemon=True
+        )
+        self._reporter.start()
+
+    def _report_outcomes(self) -> None:
+        while (batch := self._outcomes.get()) is not None:
+            for call, value, raised in batch:
+                try:
+                    _report(call, value, raised=raised)
+                except ActorDeadError:
+                    continue  # the task run ended already (timed out or cancelled)
+                except Exception:
+                    runner_logger.exception("Reporting task run %r failed", call.task_run_name)
 
     def submit(self, call: TaskCall) -> None:
         if not call.claim():
@@ -179,7 +206,11 @@ class _DaskBackend(Backend):
             raise _explain_unpicklable(call, error) from error
         call.worker = future
         call.report_started()
-        self._client.loop.add_callback(self._watch, future, call)
+        with self._submitted_lock:  # one loop wake-up per burst of submissions, not per task
+            self._submitted.append((future, call))
+            wake = len(self._submitted) == 1
+        if wake:
+            self._client.loop.add_callback(self._watch_submitted)
 
     def abandon(self, call: TaskCall) -> None:
         future = call.worker
@@ -194,8 +225,20 @@ class _DaskBackend(Backend):
             if self._cluster is not None:
                 self._cluster.close()
             self._client = self._cluster = None
+            if self._reporter is not None:
+                self._outcomes.put(None)
+                self._reporter.join()
+                self._reporter = None
 
     # -- on the client's event loop --------------------------------------------------------
+
+    def _watch_submitted(self) -> None:
+        with self._submitted_lock:
+            submitted, self._submitted = self._submitted, []
+        for future, call in submitted:
+            watcher = asyncio.ensure_future(self._watch(future, call))
+            self._watchers.add(watcher)  # held until done: the loop keeps only weak refs
+            watcher.add_done_callback(self._watchers.discard)
 
     async def _watch(self, future: Any, call: TaskCall) -> None:
         await future._state.wait()  # as distributed's own done-callbacks do
@@ -223,26 +266,28 @@ class _DaskBackend(Backend):
             self._flushing = False
 
     async def _report_batch(self, batch: list[tuple[Any, TaskCall]]) -> None:
+        outcomes: list[tuple[TaskCall, Any, bool]] = []
         done = [(f, c) for f, c in batch if f.status == "finished"]
         for future, call in batch:
             if future.status != "finished":
                 error = await future._exception()
-                _report(call, _explain_failure(call, error), raised=True)
-        if not done:
-            return
-        try:
-            values = await self._client._gather([f for f, _ in done])
-        except Exception:  # some result cannot be fetched: one by one, to tell which
-            for future, call in done:
-                try:
-                    value = (await self._client._gather([future]))[0]
-                except Exception as error:
-                    _report(call, _explain_failure(call, error), raised=True)
-                else:
-                    _report(call, value, raised=False)
-            return
-        for (_future, call), value in zip(done, values, strict=True):
-            _report(call, value, raised=False)
+                outcomes.append((call, _explain_failure(call, error), True))
+        if done:
+            try:
+                values = await self._client._gather([f for f, _ in done])
+            except Exception:  # some result cannot be fetched: one by one, to tell which
+                for future, call in done:
+                    try:
+                        value = (await self._client._gather([future]))[0]
+                    except Exception as error:
+                        outcomes.append((call, _explain_failure(call, error), True))
+                    else:
+                        outcomes.append((call, value, False))
+            else:
+                outcomes.extend(
+                    (call, value, False) for (_f, call), value in zip(done, values, strict=True)
+                )
+        self._outcomes.put(outcomes)
 
 
 def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
