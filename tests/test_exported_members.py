@@ -9,8 +9,11 @@ import actorflow.task_runners
 
 def test_top_level_exports():
     assert sorted(actorflow.__all__) == [
+        "ActorSystem",
         "ActorflowError",
         "Flow",
+        "FlowRunCancelled",
+        "FlowRunRef",
         "ForeignFutureError",
         "MissingContextError",
         "RunNotCompletedError",
@@ -19,12 +22,14 @@ def test_top_level_exports():
         "StateType",
         "Task",
         "TaskFuture",
+        "TaskRunSnapshot",
         "TaskRunnerError",
         "WorkerLostError",
         "allow_failure",
         "as_completed",
         "flow",
         "get_run_logger",
+        "sleep",
         "task",
         "unmapped",
         "wait",
@@ -57,4 +62,7 @@ def test_exception_tree_has_one_root():
     for name in actorflow.__all__:
         obj = getattr(actorflow, name)
         if isinstance(obj, type) and issubclass(obj, BaseException):
+            if obj is actorflow.FlowRunCancelled:  # a control-flow signal, like KeyboardInterrupt
+                assert not issubclass(obj, Exception)
+                continue
             assert issubclass(obj, actorflow.ActorflowError)

@@ -9,6 +9,7 @@ from actorflow._annotations import allow_failure, unmapped
 from actorflow._context import get_run_logger
 from actorflow._exceptions import (
     ActorflowError,
+    FlowRunCancelled,
     ForeignFutureError,
     MissingContextError,
     RunNotCompletedError,
@@ -16,14 +17,20 @@ from actorflow._exceptions import (
     TaskRunnerError,
     WorkerLostError,
 )
+from actorflow._runs import FlowRunRef, TaskRunSnapshot
+from actorflow._sleep import sleep
+from actorflow.actors.system import ActorSystem
 from actorflow.flows import Flow, flow
 from actorflow.futures import TaskFuture, as_completed, wait
 from actorflow.states import State, StateType
 from actorflow.tasks import Task, task
 
 __all__ = [
+    "ActorSystem",
     "ActorflowError",
     "Flow",
+    "FlowRunCancelled",
+    "FlowRunRef",
     "ForeignFutureError",
     "MissingContextError",
     "RunNotCompletedError",
@@ -32,12 +39,14 @@ __all__ = [
     "StateType",
     "Task",
     "TaskFuture",
+    "TaskRunSnapshot",
     "TaskRunnerError",
     "WorkerLostError",
     "allow_failure",
     "as_completed",
     "flow",
     "get_run_logger",
+    "sleep",
     "task",
     "unmapped",
     "wait",

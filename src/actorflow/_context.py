@@ -15,13 +15,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from actorflow._exceptions import MissingContextError
+from actorflow._exceptions import FlowRunCancelled, MissingContextError
 from actorflow._logging import flow_run_logger, task_run_logger
 
 if TYPE_CHECKING:
     from pykka import ActorRef
 
     from actorflow.actors.light import ActorPool
+    from actorflow.actors.system import ActorSystem
     from actorflow.actors.timer import Timer
     from actorflow.runners.base import Backend, TaskRunner
 
@@ -49,10 +50,19 @@ class FlowRunContext:
     """The started backend task runs submit to (None if the runner is gone)."""
     pool: ActorPool
     timer: Timer
+    cancelled: threading.Event
+    """Set by the flow-run actor when the run is cancelled; read by the body's calls."""
+    system: ActorSystem
     # Per task key, the counter behind `<task>-<key>-<n>` run names. `next()` on an
     # itertools.count is atomic under the GIL, so any thread of the run may draw from it.
     task_counters: dict[str, itertools.count[int]] = field(default_factory=dict)
     _counters_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check_cancelled(self) -> None:
+        """Raise `FlowRunCancelled` if this run was cancelled. Safe from any thread."""
+        if self.cancelled.is_set():
+            msg = f"flow run {self.flow_run_name!r} was cancelled"
+            raise FlowRunCancelled(msg)
 
     def next_task_index(self, key: str) -> int:
         counter = self.task_counters.get(key)

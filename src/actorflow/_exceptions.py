@@ -8,6 +8,10 @@
     │   └── WorkerLostError        the process running a task died (the run crashes)
     └── ForeignFutureError         a future from another flow run was passed to a task
 
+    FlowRunCancelled (BaseException) the flow run was cancelled: raised in its body at
+                                   its next call into actorflow; `except Exception` does
+                                   not catch it, so the body unwinds
+
 User code's own exceptions are never wrapped: a task that raises `ValueError` makes the
 caller see that `ValueError`.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActorflowError",
+    "FlowRunCancelled",
     "ForeignFutureError",
     "MissingContextError",
     "RunNotCompletedError",
@@ -53,4 +58,13 @@ class WorkerLostError(TaskRunnerError):
     """The worker process running a task died, or lost the task; the task run crashes.
 
     A task's `retries` apply to it, as to any failed attempt.
+    """
+
+
+class FlowRunCancelled(BaseException):
+    """The flow run was cancelled. Raised in the flow body at its next call into actorflow
+    (a task call, `submit`, `map`, waiting on a future, `actorflow.sleep`).
+
+    A `BaseException`, like `KeyboardInterrupt`: `except Exception` in user code does not
+    swallow it. Catch it only to clean up, and re-raise it.
     """

@@ -15,6 +15,10 @@ from actorflow.runners.sequential import SequentialTaskRunner
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from actorflow._context import FlowRunContext
+    from actorflow.actors.flow_run import FlowRunHandle
+    from actorflow.actors.system import ActorSystem
+
 __all__ = ["Flow", "flow"]
 
 P = ParamSpec("P")
@@ -78,27 +82,48 @@ class Flow(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return_state = bool(kwargs.pop("return_state", False))
-        bound = self._signature.bind(*args, **kwargs)
+        bound = self.bind(*args, **kwargs)
+        parent = current_flow_run()
+        if parent is not None:
+            parent.check_cancelled()
+        handle = self.start(bound, system=None, parent=parent)
+        state = handle.wait()
+        assert state is not None
+        if parent is not None:
+            parent.check_cancelled()
+        if return_state:
+            return state  # type: ignore[return-value]
+        result: R = state.result()
+        return result
+
+    def bind(self, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
+        """Check arguments against the flow's signature: a `TypeError` naming the parameter."""
+        return self._signature.bind(*args, **kwargs)
+
+    def start(
+        self,
+        bound: inspect.BoundArguments,
+        *,
+        system: ActorSystem | None,
+        parent: FlowRunContext | None,
+    ) -> FlowRunHandle:
+        """Start a run with bound arguments and return its handle at once (internal)."""
         # The actor runtime loads on the first run, not on `import actorflow`.
         from actorflow.actors.flow_run import start_flow_run
         from actorflow.actors.system import default_system
 
-        handle = start_flow_run(
-            system=default_system(),
+        if system is None:
+            system = parent.system if parent is not None else default_system()
+        return start_flow_run(
+            system=system,
             fn=self.fn,
             args=bound.args,
             kwargs=bound.kwargs,
             flow_name=self.name,
             task_runner=self.task_runner,
             policy=self.policy,
-            parent=current_flow_run(),
+            parent=parent,
         )
-        state = handle.wait()
-        assert state is not None
-        if return_state:
-            return state  # type: ignore[return-value]
-        result: R = state.result()
-        return result
 
 
 @overload

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from actorflow._context import TaskRunContext, current_run
+from actorflow._context import TaskRunContext, current_flow_run, current_run
 from actorflow._exceptions import ActorflowError
 
 if TYPE_CHECKING:
@@ -29,6 +29,12 @@ __all__ = ["TaskFuture", "as_completed", "wait"]
 
 R = TypeVar("R")
 logger = logging.getLogger("actorflow.futures")
+
+
+def _check_cancelled() -> None:
+    flow_run = current_flow_run()
+    if flow_run is not None:
+        flow_run.check_cancelled()
 
 
 def _helping_backend() -> Any:
@@ -88,7 +94,12 @@ class TaskFuture(Generic[R]):
         return self._final
 
     def wait(self, timeout: float | None = None) -> State | None:
-        """Block until the run ends; its final state, or None if `timeout` passed first."""
+        """Block until the run ends; its final state, or None if `timeout` passed first.
+
+        Raises:
+            FlowRunCancelled: called in a flow run that was cancelled.
+        """
+        _check_cancelled()
         if self._final:
             return self._state
         backend = _helping_backend()

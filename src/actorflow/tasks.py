@@ -85,6 +85,9 @@ class Task(Generic[P, R]):
             return self.fn(*args, **kwargs)
         wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
         self._check_arguments(args, kwargs)
+        flow_run = run.flow_run if isinstance(run, TaskRunContext) else run
+        assert flow_run is not None
+        flow_run.check_cancelled()
         if isinstance(run, TaskRunContext):
             assert run.flow_run is not None
             future = self._submit(run.flow_run, args, kwargs, wait_for, inline="nested")
@@ -97,6 +100,7 @@ class Task(Generic[P, R]):
             future = self._submit(run, args, kwargs, wait_for, inline=inline)
         state = future.wait()
         assert state is not None
+        flow_run.check_cancelled()
         if return_state:
             return state  # type: ignore[return-value]
         result: R = state.result()
@@ -178,6 +182,7 @@ class Task(Generic[P, R]):
                 f"decorated with @flow (or in a task of that flow), or call {self.name}() directly"
             )
             raise MissingContextError(msg)
+        flow_run.check_cancelled()
         return flow_run
 
     def _submit(

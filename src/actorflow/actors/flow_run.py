@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from logging import ERROR, INFO, WARNING
 from typing import TYPE_CHECKING, Any
 
+import pykka
 from pykka import ActorDeadError
 
 from actorflow._context import FlowRunContext, reset_current, set_current
@@ -30,6 +32,7 @@ from actorflow.actors.messages import (
     RunnerStarted,
     RunnerStopped,
     SealLedger,
+    SnapshotTaskRuns,
     StopRunner,
 )
 from actorflow.actors.runner import RunnerActor
@@ -53,12 +56,25 @@ JOIN_TIMEOUT = 30.0
 
 
 class FlowRunHandle:
-    """What the starter of a flow run holds: its identity and its eventual final state.
+    """What the starter of a flow run holds: its identity, its state, its eventual end.
 
-    Safe from any thread. `wait()` blocks the calling (user) thread, with a timeout.
+    The flow-run actor writes `state` on every transition and resolves the handle once,
+    when the run has ended; everything here is safe to read from any thread. `wait()`
+    blocks the calling (user) thread, with a timeout.
     """
 
-    __slots__ = ("_event", "_state", "actor_ref", "flow_name", "flow_run_id", "flow_run_name")
+    __slots__ = (
+        "_event",
+        "_final",
+        "_ledger_ref",
+        "_state",
+        "_task_runs",
+        "_threads",
+        "actor_ref",
+        "flow_name",
+        "flow_run_id",
+        "flow_run_name",
+    )
 
     def __init__(self, *, flow_run_id: str, flow_run_name: str, flow_name: str) -> None:
         self.flow_run_id = flow_run_id
@@ -66,7 +82,18 @@ class FlowRunHandle:
         self.flow_name = flow_name
         self.actor_ref: ActorRef[Any] | None = None
         self._event = threading.Event()
-        self._state: State | None = None
+        self._state: State | None = None  # the current state
+        self._final: State | None = None
+        self._task_runs: tuple[Any, ...] | None = None  # snapshots, once the run has ended
+        self._ledger_ref: ActorRef[Any] | None = None
+        self._threads: list[threading.Thread] = []  # body threads, appended by the actor
+
+    @property
+    def state(self) -> State | None:
+        return self._state
+
+    def done(self) -> bool:
+        return self._event.is_set()
 
     def wait(self, timeout: float | None = None) -> State | None:
         """The final state once the run has ended and its threads are gone; None on timeout."""
@@ -74,10 +101,40 @@ class FlowRunHandle:
             return None
         if self.actor_ref is not None:
             join_actor(self.actor_ref, JOIN_TIMEOUT)
-        return self._state
+        return self._final
+
+    def cancel(self, message: str) -> None:
+        """Ask the run to end Cancelled. Returns at once."""
+        if self.actor_ref is not None and not self.done():
+            with contextlib.suppress(ActorDeadError):
+                self.actor_ref.tell(CancelFlowRun(flow_run_id=self.flow_run_id, message=message))
+
+    def join_threads(self, timeout: float | None) -> bool:
+        """Wait for the run's body threads, abandoned ones included, to exit."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in list(self._threads):
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if thread is not threading.current_thread():
+                thread.join(remaining)
+        return not any(t.is_alive() for t in self._threads)
+
+    def task_run_snapshots(self, timeout: float | None) -> tuple[Any, ...] | None:
+        """Snapshots of the task runs: asked of the ledger while the run lives."""
+        if self._task_runs is None and self._ledger_ref is not None:
+            try:
+                snapshots: tuple[Any, ...] = self._ledger_ref.ask(
+                    SnapshotTaskRuns(flow_run_id=self.flow_run_id), block=True, timeout=timeout
+                )
+            except (ActorDeadError, pykka.Timeout):
+                pass  # ended meanwhile: the ledger left its last snapshot on the handle
+            else:
+                return snapshots
+        if self._task_runs is None:
+            self._event.wait(timeout)
+        return self._task_runs
 
     def _resolve(self, state: State) -> None:
-        self._state = state
+        self._state = self._final = state
         self._event.set()
 
 
@@ -95,6 +152,8 @@ def start_flow_run(
     """Start a flow run's actor; returns at once. The body starts once the runner is up."""
     ensure_console_logging()
     handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow_name)
+    if parent is None:
+        system._register(handle)  # refuses if the system is shut down
     handle.actor_ref = FlowRunActor.start(
         handle=handle,
         system=system,
@@ -159,6 +218,7 @@ class FlowRunActor(ThreadActor):
         self._timer: TimerHandle | None = None
         self._crash: RunnerFailed | None = None
         self._final: State | None = None
+        self._cancelled = threading.Event()  # shared with the body, through its context
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -174,8 +234,12 @@ class FlowRunActor(ThreadActor):
         )
         self._propose(State._new(StateType.PENDING))
         self._ledger_ref = LedgerActor.start(
-            flow_run_id=self._id, flow_run_ref=self.actor_ref, pool=self._system.pool
+            flow_run_id=self._id,
+            flow_run_ref=self.actor_ref,
+            handle=self._handle,
+            pool=self._system.pool,
         )
+        self._handle._ledger_ref = self._ledger_ref
         if self._parent is not None:
             self._parent.ledger_ref.tell(
                 ChildFlowRunStarted(
@@ -231,6 +295,8 @@ class FlowRunActor(ThreadActor):
             backend=message.backend,
             pool=self._system.pool,
             timer=self._system.timer,
+            cancelled=self._cancelled,
+            system=self._system,
         )
         if self._interrupted is not None:  # cancelled while the runner was starting
             self._seal_ledger()
@@ -263,6 +329,7 @@ class FlowRunActor(ThreadActor):
             name=f"actorflow-flow-body-{self._handle.flow_run_name}",
             daemon=True,
         )
+        self._handle._threads.append(self._body)
         self._body.start()
         timeout = self._policy.timeout_seconds
         if timeout is not None:
@@ -292,6 +359,7 @@ class FlowRunActor(ThreadActor):
     def _on_cancel(self, message: CancelFlowRun) -> None:
         if self._final is not None or self._interrupted is not None:
             return
+        self._cancelled.set()  # the body raises FlowRunCancelled at its next actorflow call
         if self._context is None:  # the runner is still starting: cancel once it reports
             self._interrupted = State(type=StateType.CANCELLED, message=message.message)
             return
@@ -432,6 +500,7 @@ class FlowRunActor(ThreadActor):
             flow_run_logger.debug("Flow run %r rejected %s: %s", self._id, state, decision.reason)
             return False
         self._history.append(state)
+        self._handle._state = state
         return True
 
     def _cancel_timer(self) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
 
+from actorflow._runs import TaskRunSnapshot
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import ActorPool, LightActor
 from actorflow.actors.messages import (
@@ -27,6 +28,7 @@ from actorflow.actors.messages import (
     ChildFlowRunStarted,
     ReopenLedger,
     SealLedger,
+    SnapshotTaskRuns,
     TaskRunFinished,
     TaskRunSubmitted,
 )
@@ -34,18 +36,41 @@ from actorflow.actors.messages import (
 if TYPE_CHECKING:
     from pykka import ActorRef
 
+    from actorflow.actors.flow_run import FlowRunHandle
     from actorflow.states import State
 
 __all__ = ["LedgerActor"]
 
 
+class _Record:
+    """What the ledger knows of one task run."""
+
+    __slots__ = ("future", "history", "task_name", "task_run_name")
+
+    def __init__(self, task_run_name: str, task_name: str, future: Any) -> None:
+        self.task_run_name = task_run_name
+        self.task_name = task_name
+        self.future = future
+        self.history: tuple[State, ...] = ()
+
+
 class LedgerActor(LightActor):
     """Tracks which child runs are pending and the final state of each that ended."""
 
-    def __init__(self, *, flow_run_id: str, flow_run_ref: ActorRef[Any], pool: ActorPool) -> None:
+    def __init__(
+        self,
+        *,
+        flow_run_id: str,
+        flow_run_ref: ActorRef[Any],
+        handle: FlowRunHandle,
+        pool: ActorPool,
+    ) -> None:
         super().__init__(pool=pool)
         self._flow_run_id = flow_run_id
         self._flow_run_ref = flow_run_ref
+        self._run_handle = handle
+        # Every task run of the flow run, in submission order: id -> its record.
+        self._records: dict[str, _Record] = {}
         # Invariant: an id is in _pending from its Submitted/Started message to its Finished;
         # the value is the run's actor, to cancel it.
         self._pending: dict[str, ActorRef[Any]] = {}
@@ -57,11 +82,17 @@ class LedgerActor(LightActor):
     @handles(TaskRunSubmitted)
     def _on_task_submitted(self, message: TaskRunSubmitted) -> None:
         self._pending[message.task_run_id] = message.task_run_ref
+        self._records[message.task_run_id] = _Record(
+            message.task_run_name, message.task_name, message.future
+        )
 
     @handles(TaskRunFinished)
     def _on_task_finished(self, message: TaskRunFinished) -> None:
         self._pending.pop(message.task_run_id, None)
         self._final_states.append(message.state)
+        record = self._records.get(message.task_run_id)
+        if record is not None:
+            record.history = message.history
         self._report_if_done()
 
     @handles(ChildFlowRunStarted)
@@ -90,6 +121,30 @@ class LedgerActor(LightActor):
                 cancel = CancelTaskRun(task_run_id=run_id, message=message.message)
             with contextlib.suppress(ActorDeadError):
                 ref.tell(cancel)
+
+    @handles(SnapshotTaskRuns)
+    def _on_snapshot(self, _message: SnapshotTaskRuns) -> tuple[TaskRunSnapshot, ...]:
+        return self._snapshot()
+
+    def _snapshot(self) -> tuple[TaskRunSnapshot, ...]:
+        snapshots = []
+        for task_run_id, record in self._records.items():
+            history = record.history
+            state = history[-1] if history else record.future.state
+            snapshots.append(
+                TaskRunSnapshot(
+                    task_run_id=task_run_id,
+                    task_run_name=record.task_run_name,
+                    task_name=record.task_name,
+                    state=state,
+                    history=history or ((state,) if state is not None else ()),
+                )
+            )
+        return tuple(snapshots)
+
+    def on_stop(self) -> None:
+        # The run is over: leave the last snapshot where the run's holders can read it.
+        self._run_handle._task_runs = self._snapshot()
 
     @handles(ReopenLedger)
     def _on_reopen(self, _message: ReopenLedger) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "RunnerStarted",
     "RunnerStopped",
     "SealLedger",
+    "SnapshotTaskRuns",
     "StopRunner",
     "SubmitAttempt",
     "TaskOutcome",
@@ -78,8 +79,11 @@ class TaskRunSubmitted:
     flow_run_id: str
     task_run_id: str
     task_run_name: str
+    task_name: str
     task_run_ref: Any
     """The task run's actor, to cancel it if the flow run must end early (by reference)."""
+    future: Any
+    """The run's `TaskFuture`, whose current state snapshots show (by reference)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +153,13 @@ class CancelPending:
 
     flow_run_id: str
     message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnapshotTaskRuns:
+    """Anyone -> a flow run's ledger (with `ask`): reply with snapshots of its task runs."""
+
+    flow_run_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +278,7 @@ Message = (
     | BodyFinished
     | CancelPending
     | ReopenLedger
+    | SnapshotTaskRuns
     | FlowTimeoutDue
     | FlowRetryDue
     | CancelFlowRun

@@ -1,36 +1,117 @@
-"""The actor system: the shared resources every run of a process uses.
+"""The actor system: launches flow runs as actors, and owns what they share.
 
-It holds the pool that drains light actors' mailboxes and the timer that delivers
-delayed messages. A default system is created on first use and shut down when the
-interpreter exits.
+A system holds the pool that drains light actors' mailboxes, the timer that delivers delayed
+messages, and its own registry of the flow runs it started (Pykka's global registry is not
+used for lookup, so several systems in one process are independent). Plain flow calls use a
+default system, created on first use and shut down when the interpreter exits.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
+import time
+from typing import TYPE_CHECKING, Any
 
+from actorflow._exceptions import ActorflowError
 from actorflow.actors.light import ActorPool
 from actorflow.actors.timer import Timer
+
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Self
+
+    from actorflow._runs import FlowRunRef
+    from actorflow.actors.flow_run import FlowRunHandle
+    from actorflow.flows import Flow
 
 __all__ = ["ActorSystem", "default_system"]
 
 
+class SystemShutDownError(ActorflowError, RuntimeError):
+    """The actor system was shut down; it starts nothing any more."""
+
+
 class ActorSystem:
-    """Shared, per-process actor resources. Safe to use from any thread."""
+    """Launches flow runs and shuts them down together. Safe to use from any thread.
+
+    ```python
+    with ActorSystem() as system:
+        run = system.launch(my_flow, 3, x=1)   # returns at once
+        run.wait(timeout=60)
+    ```
+    """
 
     def __init__(self, *, pool_threads: int = 2) -> None:
         self.pool = ActorPool(max_threads=pool_threads)
         self.timer = Timer()
+        self._lock = threading.Lock()
+        self._runs: dict[str, FlowRunHandle] = {}  # top-level runs not yet seen ended
         self._closed = False
 
-    def shutdown(self, *, timeout: float | None = 10.0) -> None:
-        """Stop the pool's threads. A second call does nothing."""
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.shutdown()
+
+    @property
+    def is_shut_down(self) -> bool:
+        return self._closed
+
+    def launch(self, flow: Flow[Any, Any], /, *args: Any, **kwargs: Any) -> FlowRunRef:
+        """Start a run of `flow` with these arguments and return its `FlowRunRef` at once.
+
+        Raises:
+            TypeError: the arguments do not fit the flow's signature (nothing starts).
+            SystemShutDownError: the system is shut down.
+        """
+        from actorflow._runs import FlowRunRef
+        from actorflow.flows import Flow
+
+        if not isinstance(flow, Flow):
+            msg = f"launch() takes a function decorated with @flow, got {type(flow).__name__}"
+            raise TypeError(msg)
+        bound = flow.bind(*args, **kwargs)
+        return FlowRunRef(flow.start(bound, system=self, parent=None), system=self)
+
+    def _register(self, handle: FlowRunHandle) -> None:
+        """Called by `start_flow_run` for a top-level run of this system."""
+        with self._lock:
+            self.check_open()
+            self._runs = {k: h for k, h in self._runs.items() if not h.done()}
+            self._runs[handle.flow_run_id] = handle
+
+    def check_open(self) -> None:
         if self._closed:
-            return
-        self._closed = True
-        self.timer.shutdown(timeout=timeout)
-        self.pool.shutdown(timeout=timeout)
+            msg = "this ActorSystem is shut down; create a new one to start more flow runs"
+            raise SystemShutDownError(msg)
+
+    def shutdown(self, *, timeout: float | None = 30.0) -> None:
+        """Cancel the runs still going, wait for them to end and their threads to stop,
+        then stop the system's own threads. A second call does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            runs = list(self._runs.values())
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def remaining() -> float | None:
+            return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+        for handle in runs:
+            handle.cancel("The actor system was shut down")
+        for handle in runs:
+            handle.wait(remaining())
+            handle.join_threads(remaining())
+        self.timer.shutdown(timeout=remaining())
+        self.pool.shutdown(timeout=remaining())
 
 
 _default: ActorSystem | None = None
@@ -38,7 +119,7 @@ _default_lock = threading.Lock()
 
 
 def default_system() -> ActorSystem:
-    """The process's default system, created on first use."""
+    """The process's default system, created on first use, shut down at exit."""
     global _default  # noqa: PLW0603  (the one lazily created default)
     system = _default
     if system is not None:

@@ -139,7 +139,9 @@ class TaskRunActor(LightActor):
                 flow_run_id=flow_run.flow_run_id,
                 task_run_id=self.task_run_id,
                 task_run_name=self.task_run_name,
+                task_name=self._task_name,
                 task_run_ref=self.actor_ref,
+                future=self._future,
             )
         )
         emit(task_run_logger, INFO, "Submitting task run %r to task runner...", self.task_run_name)

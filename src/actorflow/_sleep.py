@@ -1,0 +1,29 @@
+"""`actorflow.sleep`: a pause that a cancelled flow run interrupts."""
+
+from __future__ import annotations
+
+import time
+
+from actorflow._context import current_flow_run
+
+__all__ = ["sleep"]
+
+
+def sleep(seconds: float) -> None:
+    """Pause the calling thread, like `time.sleep`, but inside a flow run wake up and raise
+    `FlowRunCancelled` as soon as the run is cancelled.
+
+    Raises:
+        FlowRunCancelled: the flow run was cancelled before or during the pause.
+        ValueError: `seconds` is negative.
+    """
+    if seconds < 0:
+        msg = f"sleep(seconds=...) must be >= 0, got {seconds!r}"
+        raise ValueError(msg)
+    flow_run = current_flow_run()
+    if flow_run is None:
+        time.sleep(seconds)
+        return
+    flow_run.check_cancelled()
+    flow_run.cancelled.wait(seconds)
+    flow_run.check_cancelled()

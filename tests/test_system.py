@@ -1,0 +1,175 @@
+"""The actor system: launching, observing, cancelling, shutting down."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import actorflow
+from actorflow import ActorflowError, ActorSystem, FlowRunCancelled, flow, task
+from actorflow.states import StateType
+from actorflow.task_runners import ConcurrentTaskRunner, SequentialTaskRunner
+
+
+@task
+def step(i: int) -> int:
+    return i
+
+
+def _system_threads() -> set[threading.Thread]:
+    return set(threading.enumerate())
+
+
+def test_launch_returns_at_once_and_the_run_can_be_observed():
+    gate = threading.Event()
+
+    @flow
+    def waits_for_gate(x: int) -> int:
+        assert gate.wait(20)
+        return step(x) * 2
+
+    with ActorSystem() as system:
+        run = system.launch(waits_for_gate, 21)
+        assert run.flow_name == "waits-for-gate"
+        assert len(run.id) == 32
+        assert "-" in run.name
+        deadline = time.monotonic() + 10
+        while (run.state is None or not run.state.is_running()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert run.state is not None and run.state.is_running()
+        assert run.wait(timeout=0.05) is None
+        gate.set()
+        assert run.result(timeout=20) == 42
+        assert run.state.is_completed()
+        (snapshot,) = run.task_runs()
+        assert snapshot.task_name == "step"
+        assert snapshot.task_run_name.startswith("step-")
+        assert [s.name for s in snapshot.history] == ["Pending", "Running", "Completed"]
+
+
+def test_launch_binds_arguments_before_anything_starts():
+    @flow
+    def needs_x(x: int) -> int:
+        return x
+
+    with ActorSystem() as system:
+        with pytest.raises(TypeError, match="'x'"):
+            system.launch(needs_x)
+        with pytest.raises(TypeError, match="@flow"):
+            system.launch(step, 1)  # type: ignore[arg-type]
+        assert system._runs == {}
+
+
+def test_result_raises_like_a_flow_call():
+    @flow
+    def fails():
+        raise ValueError("nope")
+
+    with ActorSystem() as system:
+        run = system.launch(fails)
+        with pytest.raises(ValueError, match="nope"):
+            run.result(timeout=20)
+        with pytest.raises(TimeoutError):
+            system.launch(_sleeper, 5).result(timeout=0.05)
+
+
+@flow
+def _sleeper(seconds: float) -> None:
+    actorflow.sleep(seconds)
+
+
+@pytest.mark.parametrize(
+    "runner", [SequentialTaskRunner, ConcurrentTaskRunner], ids=["seq", "conc"]
+)
+def test_cancel_stops_a_busy_body_in_bounded_time(runner):
+    swallowed = []
+
+    @flow(task_runner=runner)
+    def busy() -> None:
+        i = 0
+        while True:
+            try:
+                step(i)
+            except Exception:  # user code that catches everything still stops
+                swallowed.append(i)
+            i += 1
+
+    with ActorSystem() as system:
+        run = system.launch(busy)
+        time.sleep(0.2)
+        started = time.monotonic()
+        run.cancel()
+        state = run.wait(timeout=20)
+        assert state is not None
+        assert state.type is StateType.CANCELLED
+        assert time.monotonic() - started < 5
+        assert swallowed == []
+
+
+def test_cancel_interrupts_sleep_and_cancels_pending_tasks_and_subflows():
+    release = threading.Event()
+    seen: dict = {}
+
+    @task
+    def blocks() -> None:
+        release.wait(20)
+
+    @flow
+    def child() -> None:
+        actorflow.sleep(30)
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=1))
+    def parent() -> None:
+        seen["running"] = blocks.submit()
+        seen["queued"] = blocks.submit()  # never starts
+        try:
+            child()
+        except FlowRunCancelled:
+            seen["signal"] = True
+            raise
+
+    with ActorSystem() as system:
+        run = system.launch(parent)
+        deadline = time.monotonic() + 10
+        while "queued" not in seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        run.cancel("stop now")
+        state = run.wait(timeout=20)
+        release.set()
+        assert str(state) == "Cancelled(message='stop now', type=CANCELLED)"
+        assert seen["queued"].state.is_cancelled()
+        assert seen["running"].done()
+        assert seen.get("signal") is True
+        names = {s.task_name: s.state.type for s in run.task_runs()}
+        assert names == {"blocks": StateType.CANCELLED}
+
+
+def test_shutdown_cancels_runs_and_leaves_no_threads():
+    before = _system_threads()
+    system = ActorSystem()
+    runs = [system.launch(_sleeper, 30) for _ in range(3)]
+    time.sleep(0.2)
+    system.shutdown(timeout=20)
+    assert all(r.state is not None and r.state.is_cancelled() for r in runs)
+    leftover = {t for t in _system_threads() - before if t.is_alive()}
+    assert leftover == set()
+    system.shutdown()  # a second shutdown does nothing
+    with pytest.raises(ActorflowError, match="shut down"):
+        system.launch(_sleeper, 1)
+
+
+def test_systems_are_independent():
+    with ActorSystem() as first, ActorSystem() as second:
+        slow = second.launch(_sleeper, 0.5)
+        first.shutdown()
+        assert slow.wait(timeout=20).is_completed()
+        assert first.is_shut_down and not second.is_shut_down
+
+
+def test_sleep_outside_a_flow_and_bad_values():
+    actorflow.sleep(0)
+    with pytest.raises(ValueError, match="seconds"):
+        actorflow.sleep(-1)
