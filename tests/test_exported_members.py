@@ -20,6 +20,7 @@ def test_top_level_exports():
         "State",
         "StateNotFinalError",
         "StateType",
+        "SystemShutDownError",
         "Task",
         "TaskFuture",
         "TaskRunSnapshot",

@@ -14,6 +14,7 @@ from actorflow._exceptions import (
     MissingContextError,
     RunNotCompletedError,
     StateNotFinalError,
+    SystemShutDownError,
     TaskRunnerError,
     WorkerLostError,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "State",
     "StateNotFinalError",
     "StateType",
+    "SystemShutDownError",
     "Task",
     "TaskFuture",
     "TaskRunSnapshot",

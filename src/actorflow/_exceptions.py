@@ -3,6 +3,7 @@
     ActorflowError                 root: catch this to catch anything actorflow raises
     ├── MissingContextError        a run-only API was used outside a flow or task run
     ├── StateNotFinalError         a result was asked of a state that has not ended
+    ├── SystemShutDownError        an ActorSystem that was shut down was asked to start a run
     ├── RunNotCompletedError       a run ended without completing and had no exception
     ├── TaskRunnerError            a task runner could not start or do its work
     │   └── WorkerLostError        the process running a task died (the run crashes)
@@ -25,6 +26,7 @@ __all__ = [
     "MissingContextError",
     "RunNotCompletedError",
     "StateNotFinalError",
+    "SystemShutDownError",
     "TaskRunnerError",
     "WorkerLostError",
 ]
@@ -68,3 +70,7 @@ class FlowRunCancelled(BaseException):
     A `BaseException`, like `KeyboardInterrupt`: `except Exception` in user code does not
     swallow it. Catch it only to clean up, and re-raise it.
     """
+
+
+class SystemShutDownError(ActorflowError, RuntimeError):
+    """The actor system was shut down; it starts nothing any more."""

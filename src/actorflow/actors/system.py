@@ -13,7 +13,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from actorflow._exceptions import ActorflowError
+from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.light import ActorPool
 from actorflow.actors.timer import Timer
 
@@ -26,10 +26,6 @@ if TYPE_CHECKING:
     from actorflow.flows import Flow
 
 __all__ = ["ActorSystem", "default_system"]
-
-
-class SystemShutDownError(ActorflowError, RuntimeError):
-    """The actor system was shut down; it starts nothing any more."""
 
 
 class ActorSystem:
