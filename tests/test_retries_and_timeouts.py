@@ -321,3 +321,89 @@ def test_a_task_timeout_on_dask_ends_timed_out():
     )
     assert value == "after"
     assert time.monotonic() - started < 30
+
+
+def test_an_abandoned_body_is_refused_and_does_not_hang():
+    seen = {}
+
+    @flow
+    def sub() -> str:
+        return "never"
+
+    @flow(timeout_seconds=0.3)
+    def too_slow() -> None:
+        time.sleep(0.6)
+        try:
+            sub()
+        except BaseException as error:
+            seen["error"] = type(error).__name__
+            raise
+
+    state = too_slow(return_state=True)
+    assert state.name == "TimedOut"
+    deadline = time.monotonic() + 10
+    while "error" not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen["error"] == "FlowRunCancelled"
+
+
+def test_late_submissions_of_a_timed_out_attempt_do_not_count_in_the_retry():
+    attempts = []
+
+    @task
+    def fails() -> None:
+        raise ValueError("late")
+
+    @flow(timeout_seconds=0.5, retries=1)
+    def first_attempt_is_slow() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            time.sleep(0.8)
+            fails.submit()  # refused: this attempt timed out
+
+    state = first_attempt_is_slow(return_state=True)
+    assert str(state) == "Completed(message='All states completed.', type=COMPLETED)"
+    time.sleep(0.5)
+
+
+def test_a_nested_task_with_a_timeout_ends_at_its_deadline():
+    @task(timeout_seconds=0.3)
+    def inner() -> str:
+        time.sleep(1.5)
+        return "late"
+
+    @task
+    def outer() -> tuple[str, float]:
+        started = time.monotonic()
+        state = inner(return_state=True)
+        return state.name, time.monotonic() - started
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
+    def nests():
+        return outer()
+
+    name, took = nests()
+    assert name == "TimedOut"
+    assert took < 1.2
+    time.sleep(1.5)  # the abandoned call finishes before the thread check
+
+
+def test_idle_workers_are_all_woken():
+    barrier = threading.Barrier(3, timeout=10)
+
+    @task
+    def warm() -> None:
+        return None
+
+    @task
+    def meet(_i: int) -> bool:
+        barrier.wait()
+        return True
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=4))
+    def three_at_once():
+        warm.submit().wait(10)  # leaves one idle worker
+        time.sleep(0.05)
+        return [f.result(timeout=15) for f in meet.map(range(3))]
+
+    assert three_at_once() == [True, True, True]

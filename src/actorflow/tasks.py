@@ -90,7 +90,12 @@ class Task(Generic[P, R]):
         flow_run.check_cancelled()
         if isinstance(run, TaskRunContext):
             assert run.flow_run is not None
-            future = self._submit(run.flow_run, args, kwargs, wait_for, inline="nested")
+            # Nested: run it right here, unless a timeout may have to abandon it (then a
+            # runner thread takes it, and this one helps while it waits).
+            nested: Literal["nested"] | None = (
+                "nested" if self.policy.timeout_seconds is None else None
+            )
+            future = self._submit(run.flow_run, args, kwargs, wait_for, inline=nested)
         else:
             # The caller blocks on the result: it may run the task itself when the runner
             # has a free slot (no hand-off at all), unless a timeout may have to abandon it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import weakref
 from typing import Any, ClassVar
@@ -27,6 +28,19 @@ class ThreadActor(Dispatching, pykka.ThreadingActor):
 
     thread_name: ClassVar[str] = "actor"
     use_daemon_thread = True  # an orderly shutdown joins them; a stray one never blocks exit
+
+    def _actor_loop_setup(self) -> None:
+        # Unlike Pykka, a failing on_start also reaches on_failure, so the actor can report
+        # its death (resolve its run, tell its parent) instead of dying silently.
+        try:
+            self.on_start()
+        except Exception:
+            exc_info = sys.exc_info()
+            self._handle_failure(*exc_info)
+            try:
+                self.on_failure(*exc_info)
+            except Exception:
+                self._handle_failure(*sys.exc_info())
 
     def _start_actor_loop(self) -> None:
         thread = threading.Thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from logging import ERROR, INFO, WARNING
@@ -64,6 +65,7 @@ class FlowRunHandle:
     """
 
     __slots__ = (
+        "_callbacks",
         "_event",
         "_final",
         "_ledger_ref",
@@ -87,6 +89,7 @@ class FlowRunHandle:
         self._task_runs: tuple[Any, ...] | None = None  # snapshots, once the run has ended
         self._ledger_ref: ActorRef[Any] | None = None
         self._threads: list[threading.Thread] = []  # body threads, appended by the actor
+        self._callbacks: list[Callable[[FlowRunHandle], object]] = []  # guarded by the GIL+event
 
     @property
     def state(self) -> State | None:
@@ -133,9 +136,30 @@ class FlowRunHandle:
             self._event.wait(timeout)
         return self._task_runs
 
+    def add_done_callback(self, fn: Callable[[FlowRunHandle], object]) -> None:
+        """Call `fn(handle)` once the run has ended (at once if it has), on the thread that
+        ends it. `fn` must be quick: a `tell` to an actor."""
+        with _callbacks_lock:
+            if not self._event.is_set():
+                self._callbacks.append(fn)
+                return
+        fn(self)
+
     def _resolve(self, state: State) -> None:
         self._state = self._final = state
-        self._event.set()
+        with _callbacks_lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            try:
+                fn(self)
+            except Exception:
+                flow_run_logger.exception(
+                    "A done-callback of flow run %r failed", self.flow_run_name
+                )
+
+
+_callbacks_lock = threading.Lock()
 
 
 def start_flow_run(
@@ -269,13 +293,28 @@ class FlowRunActor(ThreadActor):
 
     def on_failure(self, *exc_info: Any) -> None:
         error = exc_info[1]
-        self._propose(
-            State(type=StateType.CRASHED, message=f"Flow run actor crashed: {error!r}", data=error)
+        self._cancelled.set()
+        state = State(
+            type=StateType.CRASHED, message=f"Flow run actor crashed: {error!r}", data=error
         )
+        if not self._propose(state) and (self._state is None or not self._state.is_final()):
+            self._history.append(state)  # even before PENDING: the run must end somewhere
+            self._handle._state = state
         if self._runner_ref is not None:
-            self._runner_ref.stop(block=False)
+            with contextlib.suppress(ActorDeadError):
+                self._runner_ref.stop(block=False)
         if self._ledger_ref is not None:
-            self._ledger_ref.stop(block=False)
+            with contextlib.suppress(ActorDeadError):
+                self._ledger_ref.stop(block=False)
+        if self._parent is not None:
+            with contextlib.suppress(ActorDeadError):
+                self._parent.ledger_ref.tell(
+                    ChildFlowRunFinished(
+                        flow_run_id=self._parent.flow_run_id,
+                        child_flow_run_id=self._id,
+                        state=self._state or state,
+                    )
+                )
         self.on_stop()
 
     # -- the runner ------------------------------------------------------------------------
@@ -318,6 +357,9 @@ class FlowRunActor(ThreadActor):
     def _start_attempt(self) -> None:
         context = self._context
         assert context is not None
+        if self._attempt > 0:  # a retry: a fresh context, so the old body stays refused
+            self._cancelled = threading.Event()
+            context = self._context = dataclasses.replace(context, cancelled=self._cancelled)
         self._attempt += 1
         self._body_outcome = None
         self._interrupted = None
@@ -368,6 +410,7 @@ class FlowRunActor(ThreadActor):
     def _interrupt(self, state: State) -> None:
         """End the current attempt early: abandon its body, cancel what it left pending."""
         self._interrupted = state
+        self._cancelled.set()  # the abandoned body is refused at its next call
         self._cancel_timer()
         assert self._ledger_ref is not None
         self._ledger_ref.tell(CancelPending(flow_run_id=self._id, message=state.message or ""))

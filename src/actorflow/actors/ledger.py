@@ -148,7 +148,8 @@ class LedgerActor(LightActor):
 
     @handles(ReopenLedger)
     def _on_reopen(self, _message: ReopenLedger) -> None:
-        assert not self._pending, "reopened while runs are pending"
+        # Runs a cancelled attempt left behind are still ending: they stay pending, so the
+        # new attempt's end waits for them, but only the new attempt's states are counted.
         self._final_states = []
         self._sealed = False
         self._reported = False

@@ -148,7 +148,12 @@ class _LightInbox:
         else:
             with self._lock:
                 self._queue.appendleft(envelope or Envelope(message, reply_to))
-            self._actor._pool.schedule(self._actor)
+            try:
+                self._actor._pool.schedule(self._actor)
+            except BaseException:
+                with self._lock:  # not scheduled after all: let the next sender drain
+                    self._scheduled = False
+                raise
 
     def get(self) -> Envelope[Any]:
         with self._lock:
@@ -252,7 +257,12 @@ class LightActor(Dispatching):
         if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
             self._drain()
         else:
-            self._pool.schedule(self)
+            try:
+                self._pool.schedule(self)
+            except BaseException:
+                with inbox._lock:
+                    inbox._scheduled = False
+                raise
 
     def _drain(self, message: Any = _NOTHING, reply_to: Future[Any] | None = None) -> None:
         """Handle `message`, if given, then the mailbox until it is empty.

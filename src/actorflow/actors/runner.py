@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
+
+from pykka import ActorDeadError
 
 from actorflow._logging import runner_logger
 from actorflow.actors.base import ThreadActor
@@ -77,14 +80,15 @@ class RunnerActor(ThreadActor):
     def on_failure(self, *exc_info: Any) -> None:
         self._shutdown_backend()
         error = exc_info[1]
-        self._parent.tell(
-            RunnerFailed(
-                flow_run_id=self._flow_run_id,
-                message=f"Task runner `{self._task_runner.name}` crashed: "
-                f"{type(error).__name__}: {error}",
-                error=error,
+        with contextlib.suppress(ActorDeadError):  # the parent may be gone already
+            self._parent.tell(
+                RunnerFailed(
+                    flow_run_id=self._flow_run_id,
+                    message=f"Task runner `{self._task_runner.name}` crashed: "
+                    f"{type(error).__name__}: {error}",
+                    error=error,
+                )
             )
-        )
 
     def _shutdown_backend(self) -> None:
         backend, self._backend = self._backend, None

@@ -213,9 +213,11 @@ class _DaskBackend(Backend):
             self._client.loop.add_callback(self._watch_submitted)
 
     def abandon(self, call: TaskCall) -> None:
+        """Cancel the call's Dask future, without waiting for the scheduler to answer."""
         future = call.worker
-        if future is not None and hasattr(future, "cancel"):
-            future.cancel()
+        client = self._client
+        if future is not None and client is not None and hasattr(future, "key"):
+            client.loop.add_callback(client._cancel, [future])
 
     def shutdown(self) -> None:
         try:

@@ -50,11 +50,11 @@ def default_max_workers() -> int:
 class _Worker:
     """One executor thread's bookkeeping. Fields change under the backend's lock."""
 
-    __slots__ = ("abandoned", "current", "thread")
+    __slots__ = ("abandoned", "running", "thread")
 
     def __init__(self) -> None:
         self.abandoned = False
-        self.current: TaskCall | None = None  # the call it runs now (innermost, if helping)
+        self.running: list[TaskCall] = []  # the calls it runs now, outermost first (helping)
         self.thread: threading.Thread | None = None
 
 
@@ -64,14 +64,18 @@ class ExecutorBackend(Backend):
     def __init__(self, *, max_workers: int, name: str) -> None:
         self._max_workers = max_workers
         self._name = name
-        self._cond = threading.Condition(threading.Lock())
-        # Guarded by _cond. Invariants: _running <= _max_workers counts calls executing at
-        # top level (on workers or callers, abandoned ones excluded); a worker is woken or
-        # spawned whenever calls are queued and a slot is free.
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # idle workers wait here
+        self._help_cond = threading.Condition(lock)  # helping threads wait here
+        # Guarded by the lock. Invariants: _running <= _max_workers counts calls executing
+        # at top level (on workers or callers, abandoned ones excluded); _idle counts idle
+        # workers not yet notified; a worker is notified or spawned whenever calls are
+        # queued and a slot is free.
         self._queue: collections.deque[TaskCall] = collections.deque()
         self._running = 0
         self._workers: list[_Worker] = []
         self._idle = 0
+        self._helpers = 0
         self._closed = False
         self._local = threading.local()  # .depth: calls of this backend running on a thread
         self._prefix = f"actorflow-worker-{next(_names)}"
@@ -85,6 +89,7 @@ class ExecutorBackend(Backend):
         with self._cond:
             self._closed = True
             workers = [w for w in self._workers if not w.abandoned]
+            self._idle = 0
             self._cond.notify_all()
         for worker in workers:
             if worker.thread is not None and worker.thread is not threading.current_thread():
@@ -123,7 +128,7 @@ class ExecutorBackend(Backend):
         if not isinstance(worker, _Worker):
             return
         with self._cond:
-            if worker.current is not call or worker.abandoned:
+            if call not in worker.running or worker.abandoned:
                 return
             worker.abandoned = True
             self._running -= 1
@@ -143,7 +148,9 @@ class ExecutorBackend(Backend):
             with self._cond:
                 call = self._queue.popleft() if self._queue else None
                 if call is None:
-                    self._cond.wait(_HELP_POLL)
+                    self._helpers += 1
+                    self._help_cond.wait(_HELP_POLL)
+                    self._helpers -= 1
                     continue
             self._execute(call, worker)
         return done()
@@ -155,9 +162,14 @@ class ExecutorBackend(Backend):
     # -- internals -------------------------------------------------------------------------
 
     def _wake_locked(self) -> None:
-        if not self._queue or self._running >= self._max_workers:
+        if not self._queue:
+            return
+        if self._helpers:
+            self._help_cond.notify_all()
+        if self._running >= self._max_workers:
             return
         if self._idle:
+            self._idle -= 1  # this notification is spoken for: count it once
             self._cond.notify()
         elif len(self._workers) < self._max_workers and not self._closed:
             worker = _Worker()
@@ -179,9 +191,8 @@ class ExecutorBackend(Backend):
                 while not (self._queue and self._running < self._max_workers):
                     if self._closed:
                         return
-                    self._idle += 1
+                    self._idle += 1  # the notifier takes it back off (see _wake_locked)
                     cond.wait()
-                    self._idle -= 1
                 call = self._queue.popleft()
                 self._running += 1
             self._execute(call, worker)
@@ -198,12 +209,11 @@ class ExecutorBackend(Backend):
         depth = getattr(local, "depth", 0)
         local.depth = depth + 1
         call.worker = worker
-        outer = None
         if worker is not None:
-            outer, worker.current = worker.current, call
+            worker.running.append(call)
         try:
             call.run_and_report()
         finally:
             local.depth = depth
             if worker is not None:
-                worker.current = outer
+                worker.running.pop()
