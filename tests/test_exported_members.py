@@ -11,6 +11,8 @@ def test_top_level_exports():
     assert sorted(actorflow.__all__) == [
         "ActorSystem",
         "ActorflowError",
+        "Backoff",
+        "Child",
         "Flow",
         "FlowRunCancelled",
         "FlowRunRef",
@@ -20,6 +22,7 @@ def test_top_level_exports():
         "State",
         "StateNotFinalError",
         "StateType",
+        "Supervisor",
         "SystemShutDownError",
         "Task",
         "TaskFuture",

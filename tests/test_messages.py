@@ -27,16 +27,19 @@ states = st.builds(
 by_reference = st.builds(object) | st.builds(ValueError, st.text(max_size=5)) | st.just(print)
 
 
+STRATEGIES = {
+    "str": ids | st.text(max_size=30),
+    "bool": st.booleans(),
+    "int": st.integers(0, 2**31),
+    "tuple[int, ...]": st.lists(st.integers(0, 100), max_size=4).map(tuple),
+    "State": states,
+    "tuple[State, ...]": st.lists(states, max_size=4).map(tuple),
+}
+
+
 def strategy_for(annotation: str):
-    if annotation == "str":
-        return ids | st.text(max_size=30)
-    if annotation == "bool":
-        return st.booleans()
-    if annotation == "State":
-        return states
-    if annotation == "tuple[State, ...]":
-        return st.lists(states, max_size=4).map(tuple)
-    return by_reference  # Any / BaseException: carried by reference
+    # Any / BaseException fields are carried by reference.
+    return STRATEGIES.get(annotation, by_reference)
 
 
 def message_strategy(cls):
@@ -56,7 +59,7 @@ def test_messages_are_frozen_slotted_keyword_only(cls):
 @pytest.mark.parametrize("cls", MESSAGE_TYPES, ids=lambda c: c.__name__)
 def test_every_message_names_the_run_it_concerns(cls):
     names = {f.name for f in dataclasses.fields(cls)}
-    assert names & {"flow_run_id", "task_run_id"}
+    assert names & {"flow_run_id", "task_run_id", "supervisor_id"}
 
 
 @given(st.one_of([message_strategy(cls) for cls in MESSAGE_TYPES]))

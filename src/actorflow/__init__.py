@@ -20,6 +20,7 @@ from actorflow._exceptions import (
 )
 from actorflow._runs import FlowRunRef, TaskRunSnapshot
 from actorflow._sleep import sleep
+from actorflow._supervision import Backoff, Child, Supervisor
 from actorflow.actors.system import ActorSystem
 from actorflow.flows import Flow, flow
 from actorflow.futures import TaskFuture, as_completed, wait
@@ -29,6 +30,8 @@ from actorflow.tasks import Task, task
 __all__ = [
     "ActorSystem",
     "ActorflowError",
+    "Backoff",
+    "Child",
     "Flow",
     "FlowRunCancelled",
     "FlowRunRef",
@@ -38,6 +41,7 @@ __all__ = [
     "State",
     "StateNotFinalError",
     "StateType",
+    "Supervisor",
     "SystemShutDownError",
     "Task",
     "TaskFuture",

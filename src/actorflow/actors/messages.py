@@ -21,10 +21,12 @@ __all__ = [
     "CancelTaskRun",
     "ChildFlowRunFinished",
     "ChildFlowRunStarted",
+    "ChildRunEnded",
     "FlowRetryDue",
     "FlowTimeoutDue",
     "Message",
     "ReopenLedger",
+    "RestartDue",
     "RetryDue",
     "RunnerFailed",
     "RunnerStarted",
@@ -32,6 +34,7 @@ __all__ = [
     "SealLedger",
     "SnapshotTaskRuns",
     "StopRunner",
+    "StopSupervisor",
     "SubmitAttempt",
     "TaskOutcome",
     "TaskRunFinished",
@@ -265,6 +268,36 @@ class CancelTaskRun:
     message: str
 
 
+# --- to a supervisor ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChildRunEnded:
+    """A supervised run's handle -> its supervisor: that run of child `index` ended."""
+
+    supervisor_id: str
+    index: int
+    generation: int
+    flow_run_id: str
+    state: State
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestartDue:
+    """Timer -> supervisor: the backoff delay before restarting these children has passed."""
+
+    supervisor_id: str
+    indexes: tuple[int, ...]
+    generation: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopSupervisor:
+    """Anyone -> supervisor: stop restarting; cancel the children, last started first."""
+
+    supervisor_id: str
+
+
 Message = (
     AllRunsFinished
     | SealLedger
@@ -287,6 +320,9 @@ Message = (
     | RetryDue
     | TimeoutDue
     | CancelTaskRun
+    | ChildRunEnded
+    | RestartDue
+    | StopSupervisor
     | StopRunner
     | TaskStarted
     | TaskOutcome

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from actorflow._runs import FlowRunRef
+    from actorflow._supervision import Backoff, Child, Restart, Strategy, Supervisor
     from actorflow.actors.flow_run import FlowRunHandle
     from actorflow.flows import Flow
 
@@ -43,6 +44,7 @@ class ActorSystem:
         self.timer = Timer()
         self._lock = threading.Lock()
         self._runs: dict[str, FlowRunHandle] = {}  # top-level runs not yet seen ended
+        self._supervisors: list[Supervisor] = []
         self._closed = False
 
     def __enter__(self) -> Self:
@@ -76,6 +78,82 @@ class ActorSystem:
         bound = flow.bind(*args, **kwargs)
         return FlowRunRef(flow.start(bound, system=self, parent=None), system=self)
 
+    def supervise(
+        self,
+        flow: Flow[Any, Any],
+        /,
+        *args: Any,
+        restart: Restart = "permanent",
+        max_restarts: int = 3,
+        within_seconds: float = 60.0,
+        backoff: Backoff | None = None,
+        **kwargs: Any,
+    ) -> Supervisor:
+        """Run `flow` under a supervisor that restarts it by `restart` (see `Restart`).
+
+        More than `max_restarts` restarts within `within_seconds` and the supervisor gives
+        up (`status == "gave_up"`). Delays between restarts follow `backoff`.
+        """
+        from actorflow._supervision import Child
+
+        child = Child(flow=flow, args=args, kwargs=kwargs, restart=restart)
+        return self.supervisor(
+            strategy="one_for_one",
+            children=[child],
+            max_restarts=max_restarts,
+            within_seconds=within_seconds,
+            backoff=backoff,
+        )
+
+    def supervisor(
+        self,
+        *,
+        strategy: Strategy = "one_for_one",
+        children: list[Child],
+        max_restarts: int = 3,
+        within_seconds: float = 60.0,
+        backoff: Backoff | None = None,
+    ) -> Supervisor:
+        """Start a supervisor over several children, started in order, stopped in reverse.
+
+        `strategy` says which children restart when one must: `one_for_one` (that one),
+        `one_for_all` (all), `rest_for_one` (that one and those started after it).
+        """
+        from actorflow._names import new_id
+        from actorflow._supervision import Backoff, Child, Supervisor, check_strategy
+        from actorflow.actors.supervisor import SupervisorActor
+        from actorflow.flows import Flow
+
+        check_strategy(strategy)
+        if not children or not all(isinstance(c, Child) for c in children):
+            msg = "supervisor(children=...) takes a non-empty list of Child(flow, args, kwargs, restart)"
+            raise TypeError(msg)
+        for c in children:
+            if not isinstance(c.flow, Flow):
+                msg = f"Child(flow=...) takes a function decorated with @flow, got {type(c.flow).__name__}"
+                raise TypeError(msg)
+            c.flow.bind(*c.args, **c.kwargs)  # a TypeError before anything starts
+        if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+            msg = f"max_restarts=... must be a whole number >= 0, got {max_restarts!r}"
+            raise ValueError(msg)
+        if not isinstance(within_seconds, int | float) or within_seconds <= 0:
+            msg = f"within_seconds=... must be a number > 0, got {within_seconds!r}"
+            raise ValueError(msg)
+        self.check_open()
+        supervisor = Supervisor(supervisor_id=new_id(), children=len(children))
+        with self._lock:
+            self._supervisors.append(supervisor)
+        supervisor.actor_ref = SupervisorActor.start(
+            supervisor=supervisor,
+            system=self,
+            children=list(children),
+            strategy=strategy,
+            max_restarts=max_restarts,
+            within_seconds=float(within_seconds),
+            backoff=backoff or Backoff(),
+        )
+        return supervisor
+
     def _register(self, handle: FlowRunHandle) -> None:
         """Called by `start_flow_run` for a top-level run of this system."""
         with self._lock:
@@ -95,12 +173,16 @@ class ActorSystem:
             if self._closed:
                 return
             self._closed = True
-            runs = list(self._runs.values())
+            supervisors = list(self._supervisors)
         deadline = None if timeout is None else time.monotonic() + timeout
 
         def remaining() -> float | None:
             return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
+        for supervisor in reversed(supervisors):  # before their children can be restarted
+            supervisor.stop(remaining())
+        with self._lock:
+            runs = list(self._runs.values())
         for handle in runs:
             handle.cancel("The actor system was shut down")
         for handle in runs:

@@ -1,0 +1,167 @@
+"""Supervisors: restart policies, limits, backoff, strategies, stopping."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import actorflow
+from actorflow import ActorSystem, Backoff, Child, flow
+
+FAST = Backoff(initial=0.01, maximum=0.05, factor=2.0, jitter=0.2)
+
+
+def _wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+@flow
+def crashes() -> None:
+    raise RuntimeError("crash")
+
+
+@flow
+def completes() -> int:
+    return 1
+
+
+@flow
+def serves() -> None:
+    actorflow.sleep(60)
+
+
+def test_permanent_restarts_until_the_limit_then_gives_up(caplog):
+    caplog.set_level(logging.INFO, logger="actorflow")
+    with ActorSystem() as system:
+        sup = system.supervise(crashes, max_restarts=2, within_seconds=30, backoff=FAST)
+        assert sup.wait_stopped(20)
+        assert sup.status == "gave_up"
+        assert sup.restarts == 2
+        assert len(sup.runs) == 3
+        assert len({run.id for run in sup.runs}) == 3  # each restart is a new flow run
+        assert all(run.state is not None and run.state.is_failed() for run in sup.runs)
+        assert sup.current is sup.runs[-1] or sup.current.id == sup.runs[-1].id
+    assert "gave up: more than 2 restart(s) within 30.0 second(s)" in caplog.text
+
+
+def test_transient_does_not_restart_a_completed_run_and_temporary_never_restarts():
+    with ActorSystem() as system:
+        transient = system.supervise(completes, restart="transient", backoff=FAST)
+        temporary = system.supervise(crashes, restart="temporary", backoff=FAST)
+        assert _wait_for(lambda: transient.current is not None and transient.current.done())
+        assert _wait_for(lambda: temporary.current is not None and temporary.current.done())
+        time.sleep(0.2)
+        assert len(transient.runs) == 1 and transient.restarts == 0
+        assert len(temporary.runs) == 1 and temporary.restarts == 0
+        assert transient.status == "running"
+
+
+def test_transient_restarts_a_failed_run(tmp_path):
+    marker = tmp_path / "runs"
+
+    @flow
+    def fails_once(path) -> None:
+        with path.open("a") as f:
+            f.write("x")
+        if len(path.read_text()) == 1:
+            raise RuntimeError("first time")
+
+    with ActorSystem() as system:
+        sup = system.supervise(fails_once, marker, restart="transient", backoff=FAST)
+        assert _wait_for(lambda: len(sup.runs) == 2 and sup.runs[1].done())
+        assert sup.runs[1].state.is_completed()
+        assert sup.restarts == 1
+
+
+def test_one_for_all_restarts_every_child():
+    with ActorSystem() as system:
+        group = system.supervisor(
+            strategy="one_for_all",
+            children=[Child(flow=serves), Child(flow=crashes, restart="transient")],
+            max_restarts=1,
+            within_seconds=30,
+            backoff=FAST,
+        )
+        assert group.wait_stopped(20)  # the crasher exhausts the limit: the group gives up
+        assert group.status == "gave_up"
+        names = [run.flow_name for run in group.runs]
+        assert names.count("serves") == 2  # restarted along with the crashing child
+        assert names.count("crashes") == 2
+
+
+def test_rest_for_one_restarts_only_later_children():
+    with ActorSystem() as system:
+        group = system.supervisor(
+            strategy="rest_for_one",
+            children=[Child(flow=serves), Child(flow=crashes), Child(flow=serves)],
+            max_restarts=1,
+            within_seconds=30,
+            backoff=FAST,
+        )
+        assert group.wait_stopped(20)
+        first, second, third = (r for r in group.current_runs())
+        assert first is group.runs[0]  # the first child never restarted
+        assert [r.flow_name for r in group.runs].count("serves") == 3
+
+
+def test_stop_cancels_children_and_shutdown_stops_supervisors_first():
+    before = set(threading.enumerate())
+    system = ActorSystem()
+    sup = system.supervise(serves, backoff=FAST)
+    assert _wait_for(
+        lambda: (
+            sup.current is not None
+            and sup.current.state is not None
+            and sup.current.state.is_running()
+        )
+    )
+    assert sup.stop(timeout=20)
+    assert sup.status == "stopped"
+    assert sup.current.state.is_cancelled()
+    assert len(sup.runs) == 1  # stopping is not a reason to restart
+    other = system.supervise(serves, backoff=FAST)
+    assert _wait_for(lambda: other.current is not None)
+    system.shutdown(timeout=20)
+    assert other.status == "stopped"
+    assert len(other.runs) == 1
+    assert {t for t in set(threading.enumerate()) - before if t.is_alive()} == set()
+
+
+def test_bad_supervision_arguments():
+    with ActorSystem() as system:
+        with pytest.raises(ValueError, match="restart"):
+            system.supervise(completes, restart="always")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="strategy"):
+            system.supervisor(strategy="all_for_one", children=[Child(flow=completes)])  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="'x'"):
+            system.supervise(crashes, x=1)
+        with pytest.raises(ValueError, match="max_restarts"):
+            system.supervise(completes, max_restarts=-1)
+    with pytest.raises(ValueError, match="factor"):
+        Backoff(factor=0.5)
+
+
+@given(
+    initial=st.floats(0, 10),
+    maximum=st.floats(0, 100),
+    factor=st.floats(1, 5),
+    jitter=st.floats(0, 1),
+    n=st.integers(0, 2000),
+)
+def test_backoff_delays_stay_within_their_bounds(initial, maximum, factor, jitter, n):
+    backoff = Backoff(initial=initial, maximum=maximum, factor=factor, jitter=jitter)
+    try:
+        base = min(maximum, initial * factor**n)
+    except OverflowError:
+        base = maximum
+    delay = backoff.delay(n)
+    assert base <= delay <= base * (1 + jitter)
+    assert delay <= maximum * (1 + jitter)
