@@ -165,3 +165,19 @@ def test_backoff_delays_stay_within_their_bounds(initial, maximum, factor, jitte
     delay = backoff.delay(n)
     assert base <= delay <= base * (1 + jitter)
     assert delay <= maximum * (1 + jitter)
+
+
+def test_the_supervised_poller_example_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "supervised_poller.py"), "2"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "stopped: stopped"
+    assert "fetched" in done.stderr
