@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from actorflow.states import State, StateType
+
 __all__ = ["NO_RETRIES", "RetryPolicy", "retry_policy"]
 
 
@@ -19,6 +21,14 @@ class RetryPolicy:
         self.retries = retries
         self.delays = delays
         self.timeout_seconds = timeout_seconds
+
+    def awaiting_retry(self, retry: int) -> State | None:
+        """The `AwaitingRetry` state before retry number `retry` (1-based), or None when no
+        retries are left."""
+        if retry > self.retries:
+            return None
+        message = f"Retry {retry}/{self.retries} in {self.delay_before(retry)} second(s)"
+        return State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
 
     def delay_before(self, retry: int) -> float:
         """The delay before retry number `retry` (1-based); the last one repeats."""

@@ -306,15 +306,7 @@ class FlowRunActor(ThreadActor):
         if self._ledger_ref is not None:
             with contextlib.suppress(ActorDeadError):
                 self._ledger_ref.stop(block=False)
-        if self._parent is not None:
-            with contextlib.suppress(ActorDeadError):
-                self._parent.ledger_ref.tell(
-                    ChildFlowRunFinished(
-                        flow_run_id=self._parent.flow_run_id,
-                        child_flow_run_id=self._id,
-                        state=self._state or state,
-                    )
-                )
+        self._report_to_parent(self._state or state)
         self.on_stop()
 
     # -- the runner ------------------------------------------------------------------------
@@ -435,14 +427,10 @@ class FlowRunActor(ThreadActor):
     def _retry(self, failed: State) -> bool:
         retry = self._attempt
         policy = self._policy
-        if retry > policy.retries:
+        awaiting = policy.awaiting_retry(retry)
+        if awaiting is None or not self._propose(awaiting):
             return False
         delay = policy.delay_before(retry)
-        message = f"Retry {retry}/{policy.retries} in {delay} second(s)"
-        if not self._propose(
-            State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
-        ):
-            return False
         emit(
             flow_run_logger,
             WARNING,
@@ -486,16 +474,19 @@ class FlowRunActor(ThreadActor):
         )
         if self._ledger_ref is not None:
             self._ledger_ref.stop(block=False)
+        self._report_to_parent(final)
+        self.stop()
+
+    def _report_to_parent(self, state: State) -> None:
         if self._parent is not None:
-            with contextlib.suppress(ActorDeadError):
+            with contextlib.suppress(ActorDeadError):  # the parent may have ended already
                 self._parent.ledger_ref.tell(
                     ChildFlowRunFinished(
                         flow_run_id=self._parent.flow_run_id,
                         child_flow_run_id=self._id,
-                        state=final,
+                        state=state,
                     )
                 )
-        self.stop()
 
     def _final_state(self) -> State:
         if self._crash is not None:

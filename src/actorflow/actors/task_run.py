@@ -272,14 +272,10 @@ class TaskRunActor(LightActor):
         """Schedule the next attempt if retries are left; False if none are."""
         retry = self._attempt  # the number of this retry, 1-based
         policy = self._policy
-        if retry > policy.retries:
+        awaiting = policy.awaiting_retry(retry)
+        if awaiting is None or not self._propose(awaiting):
             return False
         delay = policy.delay_before(retry)
-        message = f"Retry {retry}/{policy.retries} in {delay} second(s)"
-        if not self._propose(
-            State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
-        ):
-            return False
         emit(
             task_run_logger,
             WARNING,
