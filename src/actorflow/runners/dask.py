@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -130,7 +129,7 @@ class _DaskBackend(Backend):
         self._submitted: list[tuple[Any, TaskCall]] = []  # guarded by _submitted_lock
         self._submitted_lock = threading.Lock()
         # Touched only on the client's event-loop thread:
-        self._watchers: set[asyncio.Future[None]] = set()
+        self._watchers: set[Any] = set()  # asyncio futures
         self._finished: list[tuple[Any, TaskCall]] = []
         self._flushing = False
         # Outcomes are reported from a thread of the backend's own, not from the event loop:
@@ -235,6 +234,8 @@ class _DaskBackend(Backend):
     # -- on the client's event loop --------------------------------------------------------
 
     def _watch_submitted(self) -> None:
+        import asyncio  # loaded with distributed, which has imported it already
+
         with self._submitted_lock:
             submitted, self._submitted = self._submitted, []
         for future, call in submitted:
@@ -256,6 +257,8 @@ class _DaskBackend(Backend):
         costs a round trip whatever its size, so fewer, larger ones are cheaper. A lone
         result is fetched at once.
         """
+        import asyncio
+
         try:
             first = True
             while self._finished:
