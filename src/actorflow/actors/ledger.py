@@ -93,6 +93,7 @@ class LedgerActor(LightActor):
         record = self._records.get(message.task_run_id)
         if record is not None:
             record.history = message.history
+            record.future = None  # the history says it all now; let the future go
         self._report_if_done()
 
     @handles(ChildFlowRunStarted)
