@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
 
+from actorflow._exceptions import SystemShutDownError
 from actorflow._runs import FlowRunRef
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
@@ -155,9 +156,22 @@ class SupervisorActor(LightActor):
         if self._stopping:
             return
         self._supervisor._restarted()
-        for index in message.indexes:
-            if self._states[index].handle is None:
-                self._start_child(index)
+        try:
+            for index in message.indexes:
+                if self._states[index].handle is None:
+                    self._start_child(index)
+        except SystemShutDownError:  # the system is shutting down: so do we
+            self._supervisor._set_status("stopped")
+            self._stop_children()
+
+    def on_failure(self, *exc_info: Any) -> None:
+        # Never die silently: whoever waits on the supervisor must hear of it.
+        logger.error("Supervisor %s crashed", self._supervisor.id, exc_info=exc_info)
+        self._supervisor._set_status("gave_up")
+        for state in self._states:
+            if state.handle is not None:
+                state.handle.cancel("Its supervisor crashed")
+        self._supervisor._stopped.set()
 
     def _give_up(self) -> None:
         logger.error(
