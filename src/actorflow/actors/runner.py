@@ -55,14 +55,7 @@ class RunnerActor(ThreadActor):
                 type(error).__name__,
                 error,
             )
-            self._parent.tell(
-                RunnerFailed(
-                    flow_run_id=self._flow_run_id,
-                    message=f"Task runner `{self._task_runner.name}` failed to start: "
-                    f"{type(error).__name__}: {error}",
-                    error=error,
-                )
-            )
+            self._report_failure("failed to start", error)
             self.stop()
             return
         self._backend = backend
@@ -79,15 +72,13 @@ class RunnerActor(ThreadActor):
 
     def on_failure(self, *exc_info: Any) -> None:
         self._shutdown_backend()
-        error = exc_info[1]
+        self._report_failure("crashed", exc_info[1])
+
+    def _report_failure(self, what: str, error: BaseException) -> None:
+        message = f"Task runner `{self._task_runner.name}` {what}: {type(error).__name__}: {error}"
         with contextlib.suppress(ActorDeadError):  # the parent may be gone already
             self._parent.tell(
-                RunnerFailed(
-                    flow_run_id=self._flow_run_id,
-                    message=f"Task runner `{self._task_runner.name}` crashed: "
-                    f"{type(error).__name__}: {error}",
-                    error=error,
-                )
+                RunnerFailed(flow_run_id=self._flow_run_id, message=message, error=error)
             )
 
     def _shutdown_backend(self) -> None:
