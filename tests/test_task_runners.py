@@ -380,3 +380,28 @@ def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
     assert task_states[0].message == (
         "Task run could not be submitted: the SequentialTaskRunner of this flow run is shut down"
     )
+
+
+def test_a_crashing_ledger_crashes_the_run_instead_of_hanging(caplog):
+    from actorflow._context import current_flow_run
+    from actorflow.actors.messages import TaskRunSubmitted
+
+    @flow
+    def breaks_its_ledger():
+        context = current_flow_run()
+        assert context is not None
+        context.ledger_ref.tell(  # a malformed message: an unhashable id crashes the handler
+            TaskRunSubmitted(
+                flow_run_id=context.flow_run_id,
+                task_run_id=[],  # type: ignore[arg-type]
+                task_run_name="x",
+                task_name="x",
+                task_run_ref=None,
+                future=None,
+            )
+        )
+        where()
+
+    state = breaks_its_ledger(return_state=True)
+    assert state.type is StateType.CRASHED
+    assert state.message.startswith("The flow run's ledger crashed: TypeError")

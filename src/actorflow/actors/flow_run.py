@@ -28,6 +28,7 @@ from actorflow.actors.messages import (
     ChildFlowRunStarted,
     FlowRetryDue,
     FlowTimeoutDue,
+    LedgerFailed,
     ReopenLedger,
     RunnerFailed,
     RunnerStarted,
@@ -338,6 +339,21 @@ class FlowRunActor(ThreadActor):
     def _on_runner_failed(self, message: RunnerFailed) -> None:
         self._crash = message
         if self._body is None:  # never started: nothing to wait for
+            self._finish()
+
+    @handles(LedgerFailed)
+    def _on_ledger_failed(self, message: LedgerFailed) -> None:
+        # Death-watch: without its ledger the run cannot tell when its task runs have ended.
+        self._crash = RunnerFailed(
+            flow_run_id=self._id, message=message.message, error=message.error
+        )
+        self._cancelled.set()
+        self._cancel_timer()
+        self._ledger_ref = None
+        try:
+            assert self._runner_ref is not None
+            self._runner_ref.tell(StopRunner(flow_run_id=self._id))
+        except (ActorDeadError, AssertionError):
             self._finish()
 
     @handles(RunnerStopped)

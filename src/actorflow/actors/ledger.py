@@ -26,6 +26,7 @@ from actorflow.actors.messages import (
     CancelTaskRun,
     ChildFlowRunFinished,
     ChildFlowRunStarted,
+    LedgerFailed,
     ReopenLedger,
     SealLedger,
     SnapshotTaskRuns,
@@ -142,6 +143,27 @@ class LedgerActor(LightActor):
                 )
             )
         return tuple(snapshots)
+
+    def on_failure(self, *exc_info: Any) -> None:
+        # Death-watch: the flow run must hear of it, or it would wait for AllRunsFinished
+        # forever. It ends Crashed; the task runs still pending are cancelled.
+        error = exc_info[1]
+        for ref in self._pending.values():
+            with contextlib.suppress(ActorDeadError):
+                ref.tell(
+                    CancelTaskRun(
+                        task_run_id="", message=f"The flow run's ledger crashed: {error!r}"
+                    )
+                )
+        with contextlib.suppress(ActorDeadError):
+            self._flow_run_ref.tell(
+                LedgerFailed(
+                    flow_run_id=self._flow_run_id,
+                    message=f"The flow run's ledger crashed: {type(error).__name__}: {error}",
+                    error=error,
+                )
+            )
+        self.on_stop()
 
     def on_stop(self) -> None:
         # The run is over: leave the last snapshot where the run's holders can read it.

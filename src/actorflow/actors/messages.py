@@ -24,6 +24,7 @@ __all__ = [
     "ChildRunEnded",
     "FlowRetryDue",
     "FlowTimeoutDue",
+    "LedgerFailed",
     "Message",
     "ReopenLedger",
     "RestartDue",
@@ -66,6 +67,16 @@ class RunnerFailed:
     """What went wrong, for the crashed state's message."""
     error: BaseException
     """The exception raised by the backend (by reference)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerFailed:
+    """Ledger -> flow run: the ledger crashed; the run cannot account for its task runs."""
+
+    flow_run_id: str
+    message: str
+    error: BaseException
+    """The exception that crashed the ledger (by reference)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -304,6 +315,7 @@ Message = (
     | RunnerStarted
     | RunnerFailed
     | RunnerStopped
+    | LedgerFailed
     | TaskRunSubmitted
     | TaskRunFinished
     | ChildFlowRunStarted
