@@ -17,6 +17,7 @@ def test_top_level_exports():
         "FlowRunCancelled",
         "FlowRunRef",
         "ForeignFutureError",
+        "Group",
         "MissingContextError",
         "RunNotCompletedError",
         "State",

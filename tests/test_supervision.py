@@ -181,3 +181,42 @@ def test_the_supervised_poller_example_runs():
     lines = done.stdout.splitlines()
     assert lines[-1] == "stopped: stopped"
     assert "fetched" in done.stderr
+
+
+def test_groups_nest_and_a_giving_up_group_is_a_failed_child():
+    from actorflow import Group
+
+    with ActorSystem() as system:
+        parent = system.supervisor(
+            strategy="one_for_one",
+            children=[
+                Group(children=[Child(flow=crashes)], max_restarts=0, backoff=FAST),
+                Child(flow=serves),
+            ],
+            max_restarts=1,
+            within_seconds=30,
+            backoff=FAST,
+        )
+        assert parent.wait_stopped(20)
+        assert parent.status == "gave_up"
+        assert parent.restarts == 1  # the group was restarted once, then the limit hit
+        nested = parent.children[0]
+        assert nested is not None
+        assert nested.status == "gave_up"
+        serving = parent.current_runs()[1]
+        assert serving is not None and serving.wait(20).is_cancelled()  # stopped with the parent
+
+
+def test_stopping_a_parent_stops_its_groups():
+    from actorflow import Group
+
+    with ActorSystem() as system:
+        parent = system.supervisor(children=[Group(children=[Child(flow=serves)], backoff=FAST)])
+        assert _wait_for(
+            lambda: parent.children[0] is not None and parent.children[0].current is not None
+        )
+        nested = parent.children[0]
+        assert parent.stop(timeout=20)
+        assert nested.wait_stopped(20)
+        assert nested.status == "stopped"
+        assert nested.current.wait(20).is_cancelled()

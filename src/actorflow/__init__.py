@@ -35,6 +35,7 @@ __all__ = [
     "FlowRunCancelled",
     "FlowRunRef",
     "ForeignFutureError",
+    "Group",
     "MissingContextError",
     "RunNotCompletedError",
     "State",
@@ -65,6 +66,7 @@ _LAZY = {
     "ActorSystem": "actorflow.actors.system",
     "Backoff": "actorflow._supervision",
     "Child": "actorflow._supervision",
+    "Group": "actorflow._supervision",
     "FlowRunRef": "actorflow._runs",
     "Supervisor": "actorflow._supervision",
     "TaskRunSnapshot": "actorflow._runs",
@@ -72,7 +74,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from actorflow._runs import FlowRunRef, TaskRunSnapshot
-    from actorflow._supervision import Backoff, Child, Supervisor
+    from actorflow._supervision import Backoff, Child, Group, Supervisor
     from actorflow.actors.system import ActorSystem
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from actorflow._runs import FlowRunRef
     from actorflow.flows import Flow
 
-__all__ = ["Backoff", "Child", "Restart", "Strategy", "Supervisor", "SupervisorStatus"]
+__all__ = ["Backoff", "Child", "Group", "Restart", "Strategy", "Supervisor", "SupervisorStatus"]
 
 Restart = Literal["permanent", "transient", "temporary"]
 """When a supervised run is restarted: `permanent` whenever it ends, `transient` only when it
@@ -77,6 +77,30 @@ class Child:
         check_restart(self.restart)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A supervisor group used as the child of another supervisor (supervision trees).
+
+    When the group gives up, its parent sees that child fail and applies its own `restart`
+    policy and strategy to it; when the parent stops, it stops the group (and so the group's
+    children, last started first).
+    """
+
+    children: list[Child | Group]
+    strategy: Strategy = "one_for_one"
+    max_restarts: int = 3
+    within_seconds: float = 60.0
+    backoff: Backoff | None = None
+    restart: Restart = "permanent"
+
+    def __post_init__(self) -> None:
+        check_restart(self.restart)
+        check_strategy(self.strategy)
+        if not self.children:
+            msg = "Group(children=...) takes a non-empty list of Child or Group"
+            raise TypeError(msg)
+
+
 def check_restart(restart: object) -> None:
     if restart not in _RESTARTS:
         msg = f"restart=... must be one of {', '.join(map(repr, _RESTARTS))}, got {restart!r}"
@@ -100,6 +124,8 @@ class Supervisor:
         self._restarts = 0
         self._status: SupervisorStatus = "running"
         self._stopped = threading.Event()
+        self._on_stopped: list[Any] = []  # callbacks, guarded by _lock
+        self.children: list[Supervisor | None] = [None] * children  # nested groups, if any
         self.actor_ref: ActorRef[Any] | None = None
 
     def __repr__(self) -> str:
@@ -160,3 +186,17 @@ class Supervisor:
     def _set_status(self, status: SupervisorStatus) -> None:
         with self._lock:
             self._status = status
+
+    def _add_stopped_callback(self, fn: Any) -> None:
+        with self._lock:
+            if not self._stopped.is_set():
+                self._on_stopped.append(fn)
+                return
+        fn(self)
+
+    def _mark_stopped(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            callbacks, self._on_stopped = self._on_stopped, []
+        for fn in callbacks:
+            fn(self)

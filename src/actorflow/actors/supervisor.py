@@ -20,6 +20,7 @@ from pykka import ActorDeadError
 
 from actorflow._exceptions import SystemShutDownError
 from actorflow._runs import FlowRunRef
+from actorflow._supervision import Group
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import ChildRunEnded, RestartDue, StopSupervisor
@@ -54,7 +55,7 @@ class SupervisorActor(LightActor):
         *,
         supervisor: Supervisor,
         system: ActorSystem,
-        children: list[Child],
+        children: list[Child | Group],
         strategy: Strategy,
         max_restarts: int,
         within_seconds: float,
@@ -80,6 +81,9 @@ class SupervisorActor(LightActor):
 
     def _start_child(self, index: int) -> None:
         child, state = self._children[index], self._states[index]
+        if isinstance(child, Group):
+            self._start_group(index, child)
+            return
         bound = child.flow.bind(*child.args, **child.kwargs)
         handle = child.flow.start(bound, system=self._system, parent=None)
         state.handle = handle
@@ -94,6 +98,31 @@ class SupervisorActor(LightActor):
             state=handle.state or _PENDING,
         )
         handle.add_done_callback(functools.partial(_tell_ended, self.actor_ref, message))
+
+    def _start_group(self, index: int, group: Group) -> None:
+        state = self._states[index]
+        nested = self._system.supervisor(
+            strategy=group.strategy,
+            children=list(group.children),
+            max_restarts=group.max_restarts,
+            within_seconds=group.within_seconds,
+            backoff=group.backoff,
+        )
+        run = _GroupRun(nested)
+        state.handle = run  # type: ignore[assignment]
+        state.generation += 1
+        state.started_at = time.monotonic()
+        self._supervisor.children[index] = nested
+        message = ChildRunEnded(
+            supervisor_id=self._supervisor.id,
+            index=index,
+            generation=state.generation,
+            flow_run_id=nested.id,
+            state=_PENDING,
+        )
+        nested._add_stopped_callback(
+            lambda _s: _tell_ended(self.actor_ref, message, run)  # type: ignore[arg-type]
+        )
 
     @handles(ChildRunEnded)
     def _on_child_ended(self, message: ChildRunEnded) -> None:
@@ -171,7 +200,7 @@ class SupervisorActor(LightActor):
         for state in self._states:
             if state.handle is not None:
                 state.handle.cancel("Its supervisor crashed")
-        self._supervisor._stopped.set()
+        self._supervisor._mark_stopped()
 
     def _give_up(self) -> None:
         logger.error(
@@ -202,8 +231,35 @@ class SupervisorActor(LightActor):
 
     def _maybe_stopped(self) -> None:
         if all(s.handle is None or s.handle.done() for s in self._states):
-            self._supervisor._stopped.set()
+            self._supervisor._mark_stopped()
             self._stop()
+
+
+class _GroupRun:
+    """A nested group, seen by its parent supervisor as one child run."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+        self.flow_run_id = supervisor.id
+
+    @property
+    def state(self) -> Any:
+        from actorflow.states import State
+
+        if not self.supervisor._stopped.is_set():
+            return State(type=StateType.RUNNING)
+        if self.supervisor.status == "gave_up":
+            return State(type=StateType.FAILED, message="The supervisor group gave up")
+        return State(type=StateType.CANCELLED, message="The supervisor group was stopped")
+
+    def done(self) -> bool:
+        return self.supervisor._stopped.is_set()
+
+    def cancel(self, message: str) -> None:
+        del message
+        ref = self.supervisor.actor_ref
+        if ref is not None:
+            _tell(ref, StopSupervisor(supervisor_id=self.supervisor.id))
 
 
 def _tell(ref: Any, message: object) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from actorflow._runs import FlowRunRef
-    from actorflow._supervision import Backoff, Child, Restart, Strategy, Supervisor
+    from actorflow._supervision import Backoff, Child, Group, Restart, Strategy, Supervisor
     from actorflow.actors.flow_run import FlowRunHandle
     from actorflow.flows import Flow
 
@@ -109,7 +109,7 @@ class ActorSystem:
         self,
         *,
         strategy: Strategy = "one_for_one",
-        children: list[Child],
+        children: list[Child | Group],
         max_restarts: int = 3,
         within_seconds: float = 60.0,
         backoff: Backoff | None = None,
@@ -120,15 +120,17 @@ class ActorSystem:
         `one_for_all` (all), `rest_for_one` (that one and those started after it).
         """
         from actorflow._names import new_id
-        from actorflow._supervision import Backoff, Child, Supervisor, check_strategy
+        from actorflow._supervision import Backoff, Child, Group, Supervisor, check_strategy
         from actorflow.actors.supervisor import SupervisorActor
         from actorflow.flows import Flow
 
         check_strategy(strategy)
-        if not children or not all(isinstance(c, Child) for c in children):
-            msg = "supervisor(children=...) takes a non-empty list of Child(flow, args, kwargs, restart)"
+        if not children or not all(isinstance(c, Child | Group) for c in children):
+            msg = "supervisor(children=...) takes a non-empty list of Child(flow, args, kwargs, restart) or Group(...)"
             raise TypeError(msg)
         for c in children:
+            if isinstance(c, Group):
+                continue  # checked when the group itself starts
             if not isinstance(c.flow, Flow):
                 msg = f"Child(flow=...) takes a function decorated with @flow, got {type(c.flow).__name__}"
                 raise TypeError(msg)
