@@ -173,3 +173,49 @@ def test_sleep_outside_a_flow_and_bad_values():
     actorflow.sleep(0)
     with pytest.raises(ValueError, match="seconds"):
         actorflow.sleep(-1)
+
+
+@pytest.mark.parametrize(
+    "runner", [SequentialTaskRunner, ConcurrentTaskRunner], ids=["seq", "conc"]
+)
+def test_shutdown_leaves_no_threads_for_either_runner(runner):
+    @flow(task_runner=runner)
+    def works_until_cancelled() -> None:
+        futures = [step.submit(i) for i in range(5)]
+        for future in futures:
+            future.result(timeout=20)
+        actorflow.sleep(30)
+
+    before = _system_threads()
+    system = ActorSystem()
+    runs = [system.launch(works_until_cancelled) for _ in range(2)]
+    time.sleep(0.3)
+    system.shutdown(timeout=30)
+    assert all(r.state is not None and r.state.is_cancelled() for r in runs)
+    assert {t for t in _system_threads() - before if t.is_alive()} == set()
+
+
+def test_a_script_never_hangs_at_exit():
+    import subprocess
+    import sys
+
+    script = (
+        "import actorflow\n"
+        "from actorflow import ActorSystem, flow\n"
+        "@flow\n"
+        "def forever():\n"
+        "    actorflow.sleep(3600)\n"
+        "@flow\n"
+        "def quick():\n"
+        "    return 1\n"
+        "ActorSystem().launch(forever)  # never shut down by the script\n"
+        "print(quick())\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    assert "Flow run '" in done.stderr  # the last log lines of the plain call are there
+    assert time.monotonic() - started < 30
