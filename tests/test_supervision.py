@@ -220,3 +220,52 @@ def test_stopping_a_parent_stops_its_groups():
         assert nested.wait_stopped(20)
         assert nested.status == "stopped"
         assert nested.current.wait(20).is_cancelled()
+
+
+def test_backoff_grows_and_starts_over_after_a_long_enough_run():
+    starts: list[float] = []
+
+    @flow
+    def records_and_fails() -> None:
+        starts.append(time.monotonic())
+        if len(starts) == 2:
+            time.sleep(0.6)  # survives longer than the backoff maximum (0.4 s)
+        raise RuntimeError("fail")
+
+    backoff = Backoff(initial=0.2, maximum=0.4, factor=2.0, jitter=0.0)
+    with ActorSystem() as system:
+        sup = system.supervise(
+            records_and_fails, max_restarts=3, within_seconds=60, backoff=backoff
+        )
+        assert sup.wait_stopped(30)
+    assert len(starts) == 4
+    first_gap = starts[1] - starts[0]  # delay n=0: 0.2
+    after_long_run = starts[2] - starts[1] - 0.6  # reset: n=0 again, 0.2 (0.4 without it)
+    third_gap = starts[3] - starts[2]  # n=1: 0.4
+    assert 0.2 <= first_gap < 0.35
+    assert 0.2 <= after_long_run < 0.35
+    assert 0.4 <= third_gap < 0.6
+
+
+def test_group_children_stop_last_started_first():
+    @flow
+    def child_a() -> None:
+        actorflow.sleep(60)
+
+    @flow
+    def child_b() -> None:
+        actorflow.sleep(60)
+
+    with ActorSystem() as system:
+        group = system.supervisor(children=[Child(flow=child_a), Child(flow=child_b)])
+        assert _wait_for(
+            lambda: all(
+                r is not None and r.state is not None and r.state.is_running()
+                for r in group.current_runs()
+            )
+        )
+        assert group.stop(timeout=20)
+        run_a, run_b = group.current_runs()
+        end_a, end_b = run_a.wait(20), run_b.wait(20)
+    assert end_a.is_cancelled() and end_b.is_cancelled()
+    assert end_b.timestamp < end_a.timestamp  # b, started last, ended first

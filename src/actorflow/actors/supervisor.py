@@ -132,7 +132,7 @@ class SupervisorActor(LightActor):
         final = state.handle.state if state.handle is not None else None
         state.handle = None
         if self._stopping:
-            self._maybe_stopped()
+            self._stop_next()
             return
         if not self._needs_restart(self._children[message.index].restart, final):
             return
@@ -224,15 +224,17 @@ class SupervisorActor(LightActor):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for state in reversed(self._states):  # last started first
-            if state.handle is not None:
-                state.handle.cancel("Stopped by its supervisor")
-        self._maybe_stopped()
+        self._stop_next()
 
-    def _maybe_stopped(self) -> None:
-        if all(s.handle is None or s.handle.done() for s in self._states):
-            self._supervisor._mark_stopped()
-            self._stop()
+    def _stop_next(self) -> None:
+        """Stop the children one at a time, last started first, as OTP does: cancel the
+        latest one still running; its `ChildRunEnded` brings us back here for the next."""
+        for state in reversed(self._states):
+            if state.handle is not None and not state.handle.done():
+                state.handle.cancel("Stopped by its supervisor")
+                return
+        self._supervisor._mark_stopped()
+        self._stop()
 
 
 class _GroupRun:
