@@ -420,12 +420,13 @@ class FlowRunActor(ThreadActor):
         self._interrupted = state
         self._cancelled.set()  # the abandoned body is refused at its next call
         self._cancel_timer()
-        assert self._ledger_ref is not None
-        self._ledger_ref.tell(CancelPending(flow_run_id=self._id, message=state.message or ""))
+        if self._ledger_ref is not None:
+            self._ledger_ref.tell(CancelPending(flow_run_id=self._id, message=state.message or ""))
         self._seal_ledger()
 
     def _seal_ledger(self) -> None:
-        assert self._ledger_ref is not None
+        if self._ledger_ref is None:  # the ledger crashed: the run is ending Crashed anyway
+            return
         self._ledger_ref.tell(SealLedger(flow_run_id=self._id))
 
     @handles(AllRunsFinished)
