@@ -169,8 +169,9 @@ class ActorSystem:
             raise SystemShutDownError(msg)
 
     def shutdown(self, *, timeout: float | None = 30.0) -> None:
-        """Cancel the runs still going, wait for them to end and their threads to stop,
-        then stop the system's own threads. A second call does nothing."""
+        """Stop the supervisors (so nothing restarts), then cancel the runs still going, last
+        started first, each ended and its threads gone before the next; then stop the
+        system's own threads (timer, pool). A second call does nothing."""
         with self._lock:
             if self._closed:
                 return
@@ -185,9 +186,8 @@ class ActorSystem:
             supervisor.stop(remaining())
         with self._lock:
             runs = list(self._runs.values())
-        for handle in runs:
+        for handle in reversed(runs):  # last started first, each gone before the next
             handle.cancel("The actor system was shut down")
-        for handle in runs:
             handle.wait(remaining())
             handle.join_threads(remaining())
         self.timer.shutdown(timeout=remaining())
