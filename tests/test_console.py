@@ -136,6 +136,34 @@ def test_user_logging_configuration_is_respected():
     assert lines == ["USER WARNING shown"]
 
 
+def test_filters_and_handlers_added_to_actorflow_loggers_after_set_up_apply():
+    # The console handler writes task-run lines directly only while nothing else could see
+    # or change them; a filter or handler added later takes effect at once.
+    lines = run_script(
+        "import logging, sys\n"
+        "from actorflow import flow, task\n"
+        "@task\n"
+        "def t(): return 1\n"
+        "@flow\n"
+        "def f(): t()\n"
+        "f()\n"
+        "runs = logging.getLogger('actorflow.task_runs')\n"
+        "runs.addFilter(lambda record: 'finished' not in record.getMessage())\n"
+        "f()\n"
+        "runs.filters.clear()\n"
+        "extra = logging.StreamHandler(sys.stdout)\n"
+        "extra.setFormatter(logging.Formatter('EXTRA %(name)s %(message)s'))\n"
+        "logging.getLogger('actorflow').addHandler(extra)\n"
+        "f()\n"
+    )
+    finished = [line for line in lines if re.search(r"Task run 't-\w+-0' finished", line)]
+    assert len(finished) == 3, lines  # runs 1 and 3 on the console, run 3 also on EXTRA
+    assert all(re.match(STAMP, line) for line in finished[:2]), finished
+    assert re.match(
+        r"EXTRA actorflow\.task_runs Task run 't-\w+-0' finished in state Completed", finished[2]
+    )
+
+
 def test_import_does_not_load_distributed_and_is_fast():
     code = (
         "import sys, time\n"

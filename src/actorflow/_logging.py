@@ -33,15 +33,19 @@ class ConsoleFormatter(logging.Formatter):
     _stamp = ""
 
     def format(self, record: logging.LogRecord) -> str:
-        seconds = int(record.created)
-        millis = int((record.created - seconds) * 1000)
-        if seconds != self._second:  # strftime once per second, not once per line
-            self._stamp = time.strftime("%H:%M:%S", time.localtime(seconds))
-            self._second = seconds
-        line = f"{self._stamp}.{millis:03d} | {record.getMessage()}"
+        line = self.line(record.created, record.getMessage())
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"
         return line
+
+    def line(self, created: float, message: str) -> str:
+        """The line for `message`, logged at `created` (seconds since the epoch)."""
+        seconds = int(created)
+        millis = int((created - seconds) * 1000)
+        if seconds != self._second:  # strftime once per second, not once per line
+            self._stamp = time.strftime("%H:%M:%S", time.localtime(seconds))
+            self._second = seconds
+        return f"{self._stamp}.{millis:03d} | {message}"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -62,12 +66,16 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         if not self.filter(record):
             return False
         try:
-            stream = sys.stderr
-            stream.write(self.format(record) + "\n")
-            stream.flush()
+            self.write(self.format(record))
         except Exception:
             self.handleError(record)
         return True
+
+    @staticmethod
+    def write(line: str) -> None:
+        stream = sys.stderr
+        stream.write(line + "\n")
+        stream.flush()
 
 
 _configured = False
@@ -150,6 +158,39 @@ def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str 
     if logging.getLogRecordFactory() is not _DEFAULT_FACTORY or level not in _LEVEL_NAMES:
         target.log(level, msg, *args)
         return
+    console = _console_only(target, level)
+    if console is not None:  # nothing else would see the record: write the line directly
+        formatter: ConsoleFormatter = console.formatter  # type: ignore[assignment]
+        try:
+            console.write(formatter.line(time.time(), msg % args if args else msg))
+        except Exception:  # as Handler.handle would, on the record
+            console.handleError(_record(target, level, msg, args, func))
+        return
+    target.handle(_record(target, level, msg, args, func))
+
+
+def _console_only(target: logging.Logger, level: int) -> _StderrHandler | None:
+    """actorflow's own console handler, when it is the one handler `target`'s records reach
+    and no filter, other handler or formatter could change or see them; else None."""
+    if target.handlers or target.filters or not target.propagate or target.parent is not logger:
+        return None
+    if logger.propagate or logger.filters or len(logger.handlers) != 1:
+        return None
+    handler = logger.handlers[0]
+    if (
+        type(handler) is not _StderrHandler
+        or handler.filters
+        or level < handler.level
+        or type(handler.formatter) is not ConsoleFormatter
+    ):
+        return None
+    return handler
+
+
+def _record(
+    target: logging.Logger, level: int, msg: str, args: tuple[object, ...], func: str
+) -> logging.LogRecord:
+    """The LogRecord `target.log(level, msg, *args)` would make here, from a template."""
     record = logging.LogRecord.__new__(logging.LogRecord)
     created = time.time()
     thread = threading.current_thread()
@@ -167,4 +208,4 @@ def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str 
         "thread": thread.ident,
         "threadName": thread.name,
     }
-    target.handle(record)
+    return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
@@ -63,7 +64,7 @@ class Task(Generic[P, R]):
             getattr(fn, "__module__", ""), getattr(fn, "__qualname__", self.name)
         )
         self._signature = inspect.signature(fn)
-        self._arity = _plain_arity(self._signature)
+        self._positional = _positional_range(self._signature)
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
@@ -174,7 +175,7 @@ class Task(Generic[P, R]):
 
     def _check_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A `TypeError` naming the parameter, before any run starts."""
-        if kwargs or len(args) != self._arity:  # the common exact positional call is fine
+        if kwargs or len(args) not in self._positional:  # plain positional calls are fine
             self._signature.bind(*args, **kwargs)
 
     def _flow_run_for(self, method: str) -> FlowRunContext:
@@ -285,13 +286,19 @@ def _take_first_attempt(actor: TaskRunActor, flow_run: FlowRunContext, *, nested
         actor.actor_ref.tell(SubmitAttempt(task_run_id=actor.task_run_id, attempt=1))
 
 
-def _plain_arity(signature: inspect.Signature) -> int:
-    """How many positional arguments certainly bind, or -1 when that takes a real check."""
-    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY
-    parameters = list(signature.parameters.values())
-    if all(p.kind in plain and p.default is inspect.Parameter.empty for p in parameters):
-        return len(parameters)
-    return -1
+def _positional_range(signature: inspect.Signature) -> range:
+    """The numbers of positional arguments (and no keyword ones) that certainly bind."""
+    kinds = inspect.Parameter
+    required = allowed = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD):
+            allowed += 1
+            required += parameter.default is kinds.empty
+        elif parameter.kind is kinds.VAR_POSITIONAL:
+            allowed = sys.maxsize - 1
+        elif parameter.kind is kinds.KEYWORD_ONLY and parameter.default is kinds.empty:
+            return range(0)  # a required keyword: a positional-only call never binds
+    return range(required, allowed + 1)
 
 
 def _is_mapped(value: Any) -> bool:
