@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -88,5 +87,7 @@ class TaskCall(TaskRunContext):
             outcome, raised = error, True
         else:
             outcome, raised = value, False
-        with contextlib.suppress(ActorDeadError):
+        try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs per task run)
             self.report_outcome(outcome, raised=raised)
+        except ActorDeadError:
+            pass

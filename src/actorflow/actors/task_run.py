@@ -7,7 +7,6 @@ actor pool. It waits for its upstreams by receiving messages, never by blocking 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from logging import ERROR, INFO, WARNING
 from typing import TYPE_CHECKING, Any
@@ -53,8 +52,10 @@ def failure_message(kind: str, error: BaseException) -> str:
 
 
 def _tell_if_alive(ref: ActorRef[Any], message: object) -> None:
-    with contextlib.suppress(ActorDeadError):
+    try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs per task run)
         ref.tell(message)
+    except ActorDeadError:
+        pass
 
 
 def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> None:
@@ -353,7 +354,7 @@ class TaskRunActor(LightActor):
         level = INFO if state.type is StateType.COMPLETED else ERROR
         emit(task_run_logger, level, "Task run %r finished in state %s", name, state)
         flow_run = self._flow_run
-        with contextlib.suppress(ActorDeadError):
+        try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs on every task run)
             flow_run.ledger_ref.tell(
                 TaskRunFinished(
                     flow_run_id=flow_run.flow_run_id,
@@ -363,5 +364,7 @@ class TaskRunActor(LightActor):
                     history=tuple(self._history),
                 )
             )
+        except ActorDeadError:
+            pass
         self._future._resolve(state)
         self._stop()

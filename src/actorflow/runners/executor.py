@@ -64,7 +64,9 @@ class ExecutorBackend(Backend):
     def __init__(self, *, max_workers: int, name: str) -> None:
         self._max_workers = max_workers
         self._name = name
-        lock = threading.Lock()
+        # `with self._lock` where only the lock is needed: entering the Condition costs a
+        # Python-level call, on the per-task path.
+        self._lock = lock = threading.Lock()
         self._cond = threading.Condition(lock)  # idle workers wait here
         self._help_cond = threading.Condition(lock)  # helping threads wait here
         # Guarded by the lock. Invariants: _running <= _max_workers counts calls executing
@@ -98,7 +100,7 @@ class ExecutorBackend(Backend):
     # -- any thread ------------------------------------------------------------------------
 
     def submit(self, call: TaskCall) -> None:
-        with self._cond:
+        with self._lock:
             if self._closed:
                 msg = f"the {self._name} of this flow run is shut down"
                 raise TaskRunnerError(msg)
@@ -110,14 +112,14 @@ class ExecutorBackend(Backend):
 
         For a thread about to block on this call's result. False: queue it instead.
         """
-        with self._cond:
+        with self._lock:
             if self._closed or self._queue or self._running >= self._max_workers:
                 return False
             self._running += 1
         try:
             self._execute(call, None)
         finally:
-            with self._cond:
+            with self._lock:
                 self._running -= 1
                 self._wake_locked()
         return True
@@ -196,7 +198,7 @@ class ExecutorBackend(Backend):
                 call = self._queue.popleft()
                 self._running += 1
             self._execute(call, worker)
-            with cond:
+            with self._lock:
                 if worker.abandoned:
                     return
                 self._running -= 1
