@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from actorflow import StateType, WorkerLostError, flow, task
+from actorflow import ResultNotAvailableError, StateType, WorkerLostError, flow, task
 from actorflow.task_runners import DaskTaskRunner, get_dask_client
 
 from .conftest import small_dask_runner
@@ -63,6 +63,58 @@ def test_an_unpicklable_result_fails_the_task_and_says_so():
     assert state.is_failed()
     assert "could not be sent back from the Dask worker" in (state.message or "")
     assert "Traceback" not in (state.message or "")
+
+
+BIG = 40_000_000  # bytes: far above what the client process would not notice
+
+
+@task
+def big_bytes(n: int) -> bytes:
+    return b"x" * n
+
+
+@task
+def total_length(values: list[bytes], named: dict[str, bytes], one: bytes) -> int:
+    return sum(len(v) for v in values) + sum(len(v) for v in named.values()) + len(one)
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def test_a_large_result_goes_from_worker_to_worker_without_passing_through_the_client():
+    @flow(task_runner=small_dask_runner())
+    def passes_big_data(n: int) -> int:
+        data = big_bytes.submit(n)
+        # The future directly, and inside a list and a dict: each becomes the Dask future.
+        return total_length.submit([data, data], {"k": data}, data).result()
+
+    assert passes_big_data(1_000) == 4_000  # the same path, small: warms everything up
+    before = _peak_rss_mb()
+    assert passes_big_data(BIG) == 4 * BIG
+    grown = _peak_rss_mb() - before
+    assert grown < BIG / 2**20 / 2, f"the client's peak memory grew by {grown:.0f} MB"
+
+
+def test_a_large_result_is_fetched_when_asked_for_and_not_after_the_flow_run():
+    kept = []
+
+    @flow(task_runner=small_dask_runner())
+    def asks_for_it(n: int) -> tuple[int, bytes]:
+        data = big_bytes.submit(n)
+        kept.append(big_bytes.submit(n).wait())  # never asked for inside the flow
+        state = big_bytes(n, return_state=True)  # a returned state's result is fetched
+        return len(data.result()), state
+
+    length, state = asks_for_it(1_000_000)
+    assert length == 1_000_000
+    assert state.result() == b"x" * 1_000_000
+    with pytest.raises(
+        ResultNotAvailableError, match=r"big_bytes-.*flow run that used it has ended"
+    ):
+        kept[0].result()
 
 
 def test_a_dying_worker_crashes_the_task_and_retries_apply(tmp_path):
@@ -225,6 +277,13 @@ def _run_example(name: str, *args: str) -> list[str]:
 def test_the_local_cluster_example_runs():
     (line,) = _run_example("dask_local_cluster.py")
     assert 0.45 < float(line) < 0.55
+
+
+def test_the_data_locality_example_runs():
+    checksum, peak = _run_example("dask_data_locality.py")
+    assert checksum == "checksum: 120000000"
+    megabytes = float(peak.split(": ")[1].split()[0])
+    assert megabytes < 150, peak  # interpreter, Dask client and scheduler: ~85 MB; blobs: 80 MB
 
 
 def test_the_adaptive_example_runs():

@@ -19,6 +19,7 @@ def test_top_level_exports():
         "ForeignFutureError",
         "Group",
         "MissingContextError",
+        "ResultNotAvailableError",
         "RunNotCompletedError",
         "State",
         "StateNotFinalError",

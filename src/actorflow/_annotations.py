@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from actorflow._results import RemoteResult
 from actorflow.futures import TaskFuture
 
 __all__ = ["allow_failure", "collect_upstreams", "resolve_upstreams", "unmapped"]
@@ -63,11 +64,13 @@ def collect_upstreams(value: Any, found: dict[str, tuple[TaskFuture[Any], bool]]
 
 def resolve_upstreams(value: Any) -> Any:
     """`value` with every future replaced by its run's result (for `allow_failure`, the
-    exception if the run failed). Called once all the futures are done."""
+    exception if the run failed). Called once all the futures are done, on an actor
+    thread: a result left on a Dask worker is not fetched, its `as_argument()` (the Dask
+    future) takes its place."""
     if isinstance(value, TaskFuture):
-        return value.result()
+        return _argument(value)
     if isinstance(value, allow_failure):
-        return value.future.result(raise_on_failure=False)
+        return _argument(value.future)
     if isinstance(value, dict):
         return {resolve_upstreams(k): resolve_upstreams(v) for k, v in value.items()}
     if isinstance(value, _CONTAINERS):
@@ -76,3 +79,11 @@ def resolve_upstreams(value: Any) -> Any:
             return type(value)(*items)
         return type(value)(items)
     return value
+
+
+def _argument(future: TaskFuture[Any]) -> Any:
+    state = future.state
+    assert state is not None
+    if state.is_completed() and isinstance(state.data, RemoteResult):
+        return state.data.as_argument()
+    return state.result(raise_on_failure=False)

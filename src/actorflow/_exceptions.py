@@ -5,6 +5,7 @@
     ├── StateNotFinalError         a result was asked of a state that has not ended
     ├── SystemShutDownError        an ActorSystem that was shut down was asked to start a run
     ├── RunNotCompletedError       a run ended without completing and had no exception
+    ├── ResultNotAvailableError    a result left on a Dask cluster that has shut down
     ├── TaskRunnerError            a task runner could not start or do its work
     │   └── WorkerLostError        the process running a task died (the run crashes)
     └── ForeignFutureError         a future from another flow run was passed to a task
@@ -24,6 +25,7 @@ __all__ = [
     "FlowRunCancelled",
     "ForeignFutureError",
     "MissingContextError",
+    "ResultNotAvailableError",
     "RunNotCompletedError",
     "StateNotFinalError",
     "SystemShutDownError",
@@ -46,6 +48,15 @@ class StateNotFinalError(ActorflowError):
 
 class RunNotCompletedError(ActorflowError):
     """A run ended in a non-completed state that carries no exception of its own."""
+
+
+class ResultNotAvailableError(ActorflowError):
+    """A task's result stayed on the Dask cluster that computed it, and can no longer be
+    fetched: the flow run (and its cluster or client) ended, or the workers lost it.
+
+    Ask for results while the flow run is running (`future.result()`, or return the
+    value from the flow), or pass the future to a downstream task.
+    """
 
 
 class TaskRunnerError(ActorflowError):

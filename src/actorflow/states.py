@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from actorflow._exceptions import RunNotCompletedError, StateNotFinalError
+from actorflow._results import RemoteResult
 
 __all__ = [
     "FINAL_STATE_TYPES",
@@ -163,12 +164,22 @@ class State:
         cancelled state, the exception that ended it is raised (or returned when
         `raise_on_failure=False`). A state that is not final raises
         [`StateNotFinalError`][actorflow.StateNotFinalError].
+
+        With the Dask runner, a large result may still be on the worker that computed it
+        (see "Data locality" in the Dask docs): it is fetched now, once. That raises
+        [`ResultNotAvailableError`][actorflow.ResultNotAvailableError] after the flow run
+        has ended.
         """
         if not self.is_final():
             msg = f"{self} is not final and has no result yet; wait for the run to end"
             raise StateNotFinalError(msg)
         if self.type is StateType.COMPLETED:
-            return None if self.data is _NO_DATA else self.data
+            data = self.data
+            if data is _NO_DATA:
+                return None
+            if isinstance(data, RemoteResult):  # left on a Dask worker: fetch it now
+                return data.fetch()
+            return data
         error = self.data if isinstance(self.data, BaseException) else None
         if error is None:
             error = RunNotCompletedError(str(self))

@@ -16,6 +16,7 @@ from actorflow._context import FlowRunContext, reset_current, set_current
 from actorflow._logging import emit, ensure_console_logging, flow_run_logger
 from actorflow._names import flow_run_slug, new_id
 from actorflow._policy import NO_RETRIES, RetryPolicy
+from actorflow._results import RemoteResult
 from actorflow.actors.base import ThreadActor, join_actor
 from actorflow.actors.dispatch import handles
 from actorflow.actors.ledger import LedgerActor
@@ -581,7 +582,7 @@ def _run_body(
     """A body thread: call the flow function in its run context, then tell the actor."""
     token = set_current(context)
     try:
-        value = fn(*args, **kwargs)
+        value = _fetch_returned_results(fn(*args, **kwargs))
     except BaseException as error:
         outcome = BodyFinished(
             flow_run_id=context.flow_run_id, attempt=attempt, raised=True, value=error
@@ -594,3 +595,20 @@ def _run_body(
         reset_current(token)
     with contextlib.suppress(ActorDeadError):  # an abandoned body may outlive its run
         context.flow_run_ref.tell(outcome)
+
+
+def _fetch_returned_results(value: Any) -> Any:
+    """The body's return value, with the results of the states it returns fetched here:
+    they become the flow's result, which must outlive the task runner (a Dask cluster
+    that holds them closes with the run). Runs on the body thread, which may block."""
+    if isinstance(value, State):
+        return _with_fetched_result(value)
+    if type(value) in (list, tuple) and any(isinstance(v, State) for v in value):
+        return type(value)([_with_fetched_result(v) if isinstance(v, State) else v for v in value])
+    return value
+
+
+def _with_fetched_result(state: State) -> State:
+    if state.is_completed() and isinstance(state.data, RemoteResult):
+        return dataclasses.replace(state, data=state.data.fetch())
+    return state

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pykka import ActorDeadError
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
-from actorflow._exceptions import MissingContextError, WorkerLostError
+from actorflow._exceptions import MissingContextError, ResultNotAvailableError, WorkerLostError
 from actorflow._logging import ensure_console_logging, runner_logger
+from actorflow._results import RemoteResult
 from actorflow.runners.base import Backend, TaskRunner
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ __all__ = ["DaskTaskRunner", "get_dask_client"]
 
 _DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
 _BATCH_WINDOW = 0.005  # seconds between two gathers of results, while they keep coming
+# Results up to this size (as the workers measure it) come back with their batch; larger
+# ones stay on the workers until asked for (see `_DaskResult`).
+FETCH_LIMIT = 64 * 1024
+# Result types that are always small: fetched with their batch without asking the size.
+_SMALL_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, complex})
 # Every server a default cluster starts listens on the loopback interface, on a free port.
 _LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
 
@@ -272,11 +278,13 @@ class _DaskBackend(Backend):
 
     async def _report_batch(self, batch: list[tuple[Any, TaskCall]]) -> None:
         outcomes: list[tuple[TaskCall, Any, bool]] = []
-        done = [(f, c) for f, c in batch if f.status == "finished"]
         for future, call in batch:
             if future.status != "finished":
                 error = await future._exception()
                 outcomes.append((call, _explain_failure(call, error), True))
+        done = await self._fetch_or_leave(
+            [(f, c) for f, c in batch if f.status == "finished"], outcomes
+        )
         if done:
             try:
                 values = await self._client._gather([f for f, _ in done])
@@ -293,6 +301,38 @@ class _DaskBackend(Backend):
                     (call, value, False) for (_f, call), value in zip(done, values, strict=True)
                 )
         self._outcomes.put(outcomes)
+
+    async def _fetch_or_leave(
+        self, finished: list[tuple[Any, TaskCall]], outcomes: list[tuple[TaskCall, Any, bool]]
+    ) -> list[tuple[Any, TaskCall]]:
+        """The finished futures whose results to gather now; for the others, a
+        `_DaskResult` goes into `outcomes`: the value stays on its worker.
+
+        A task that raised returns a `_Raised` (small, and needed here); results of small
+        types come at once; for the rest, the scheduler says how large each one is.
+        """
+        fetch = []
+        sized = []
+        for future, call in finished:
+            kind = getattr(future, "type", None)
+            if kind is None or kind is _Raised or kind in _SMALL_TYPES:
+                fetch.append((future, call))
+            else:
+                sized.append((future, call))
+        if sized:
+            try:
+                sizes = await self._client.scheduler.nbytes(
+                    keys=[f.key for f, _ in sized], summary=False
+                )
+            except Exception:  # e.g. a key released meanwhile: gather, which says what failed
+                sizes = {}
+            for future, call in sized:
+                size = sizes.get(future.key, -1)
+                if size <= FETCH_LIMIT:  # (-1: unknown)
+                    fetch.append((future, call))
+                else:
+                    outcomes.append((call, _DaskResult(future, call.task_run_name, self), False))
+        return fetch
 
 
 def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
@@ -409,6 +449,54 @@ def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
         yield client
     finally:
         context.__exit__(None, None, None)
+
+
+class _DaskResult(RemoteResult):
+    """A task's result left on the Dask worker that computed it.
+
+    Holds the Dask future, so the value stays in the cluster's memory while the run's
+    state is referenced and the client is open. Downstream tasks receive the Dask future
+    (`as_argument`), so the value moves between workers only. `fetch()` brings it here
+    once, on the asking (user) thread.
+    """
+
+    __slots__ = ("_backend", "_fetched", "_future", "_lock", "_task_run_name", "_value")
+
+    def __init__(self, future: Any, task_run_name: str, backend: _DaskBackend) -> None:
+        self._future = future
+        self._task_run_name = task_run_name
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._fetched = False
+        self._value: Any = None
+
+    def __repr__(self) -> str:
+        where = "fetched" if self._fetched else "on the Dask cluster"
+        return f"<result of task run {self._task_run_name!r}, {where}>"
+
+    def as_argument(self) -> Any:
+        return self._future
+
+    def fetch(self) -> Any:
+        with self._lock:
+            if not self._fetched:
+                self._value = self._fetch()
+                self._fetched = True
+            return self._value
+
+    def _fetch(self) -> Any:
+        if self._backend._client is None:
+            msg = (
+                f"the result of task run {self._task_run_name!r} stayed on the Dask cluster, "
+                "and the flow run that used it has ended; ask for it (future.result()) "
+                "inside the flow, or return it from the flow"
+            )
+            raise ResultNotAvailableError(msg)
+        try:
+            return self._future.result()
+        except Exception as error:
+            msg = f"the result of task run {self._task_run_name!r} could not be fetched from the Dask cluster: {error}"
+            raise ResultNotAvailableError(msg) from error
 
 
 class _Raised:
