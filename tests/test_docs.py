@@ -16,7 +16,9 @@ def test_every_example_include_is_well_formed_and_exists():
             if "8 <" in line or "8<" in line:
                 match = INCLUDE.fullmatch(line.strip())
                 assert match, f"{page.name}:{number}: malformed snippet include {line!r}"
-                assert (ROOT / match.group(1)).is_file(), f"{page.name}:{number}: no {match.group(1)}"
+                assert (ROOT / match.group(1)).is_file(), (
+                    f"{page.name}:{number}: no {match.group(1)}"
+                )
                 includes.append(match.group(1))
     shown = set(includes)
     examples = {f"examples/{p.name}" for p in (ROOT / "examples").glob("*.py")}
