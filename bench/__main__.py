@@ -73,7 +73,8 @@ def console_to_file() -> Iterator[str]:
     ensure_console_logging()
     # Line-buffered, as Python makes stderr when it is redirected to a file (`2> file`).
     with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False, buffering=1) as log:
-        saved, sys.stderr = sys.stderr, log
+        # The file itself, not tempfile's wrapper, whose attribute lookups cost per line.
+        saved, sys.stderr = sys.stderr, log.file
         try:
             yield log.name
         finally:

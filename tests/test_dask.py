@@ -292,3 +292,15 @@ def test_the_adaptive_example_runs():
 
 def test_the_existing_cluster_example_runs(external_cluster):
     assert _run_example("dask_existing_cluster.py", external_cluster) == ["9"]
+
+
+def test_a_task_function_is_pickled_once_not_once_per_run():
+    from actorflow.runners.dask import _load_function, _shipped
+
+    def local(x: int) -> int:  # nested: pickled by value
+        return x + 1
+
+    assert _shipped(local) is _shipped(local)
+    assert _load_function(_shipped(local).blob)(1) == 2  # what a worker does with it
+    acquire = threading.Lock().acquire
+    assert _shipped(acquire) is acquire  # cannot be pickled: the submit then says why

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import logging
 import queue
 import sys
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,7 @@ from pykka import ActorDeadError
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
 from actorflow._exceptions import MissingContextError, ResultNotAvailableError, WorkerLostError
-from actorflow._logging import ensure_console_logging, runner_logger
+from actorflow._logging import console_batch, ensure_console_logging, runner_logger
 from actorflow._results import RemoteResult
 from actorflow.runners.base import Backend, TaskRunner
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["DaskTaskRunner", "get_dask_client"]
 
 _DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
-_BATCH_WINDOW = 0.005  # seconds between two gathers of results, while they keep coming
+_BATCH_WINDOW = 0.02  # seconds between two gathers of results, while they keep coming
 # Results up to this size (as the workers measure it) come back with their batch; larger
 # ones stay on the workers until asked for (see `_DaskResult`).
 FETCH_LIMIT = 64 * 1024
@@ -145,6 +147,10 @@ class _DaskBackend(Backend):
             queue.SimpleQueue()
         )
         self._reporter: threading.Thread | None = None
+        # Gather results straight from the workers (not through the scheduler) when they
+        # are known to be reachable: on the default LocalCluster. Otherwise the client's
+        # own `direct_to_workers` setting decides.
+        self._direct: bool | None = None
 
     def start(self) -> None:
         import dask
@@ -172,6 +178,8 @@ class _DaskBackend(Backend):
                 if settings.adapt_kwargs is not None:
                     self._cluster.adapt(**settings.adapt_kwargs)
                 self._client = Client(self._cluster, **client_kwargs)  # type: ignore[no-untyped-call]
+                if settings.cluster_class is None and "direct_to_workers" not in client_kwargs:
+                    self._direct = True  # the default LocalCluster: workers on 127.0.0.1
             except BaseException:
                 self._cluster.close()
                 raise
@@ -185,13 +193,14 @@ class _DaskBackend(Backend):
 
     def _report_outcomes(self) -> None:
         while (batch := self._outcomes.get()) is not None:
-            for call, value, raised in batch:
-                try:
-                    _report(call, value, raised=raised)
-                except ActorDeadError:
-                    continue  # the task run ended already (timed out or cancelled)
-                except Exception:
-                    runner_logger.exception("Reporting task run %r failed", call.task_run_name)
+            with console_batch():  # the batch's "finished" lines: one write, not one each
+                for call, value, raised in batch:
+                    try:
+                        _report(call, value, raised=raised)
+                    except ActorDeadError:
+                        continue  # the task run ended already (timed out or cancelled)
+                    except Exception:
+                        runner_logger.exception("Reporting task run %r failed", call.task_run_name)
 
     def submit(self, call: TaskCall) -> None:
         if not call.claim():
@@ -200,7 +209,7 @@ class _DaskBackend(Backend):
             with _quiet_serialization():
                 future = self._client.submit(
                     _run_on_worker,
-                    call.fn,
+                    _shipped(call.fn),
                     call.args,
                     call.kwargs,
                     (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
@@ -287,7 +296,7 @@ class _DaskBackend(Backend):
         )
         if done:
             try:
-                values = await self._client._gather([f for f, _ in done])
+                values = await self._client._gather([f for f, _ in done], direct=self._direct)
             except Exception:  # some result cannot be fetched: one by one, to tell which
                 for future, call in done:
                     try:
@@ -449,6 +458,57 @@ def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
         yield client
     finally:
         context.__exit__(None, None, None)
+
+
+class _ShippedFunction:
+    """A task's function on its way to a worker: pickled once per function, not once per
+    task run, and unpickled once per worker process.
+
+    A function defined in `__main__`, or inside another function, pickles by value
+    (cloudpickle), which costs far more than the rest of a trivial task's submission.
+    """
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_load_function, (self.blob,))
+
+
+_shipped_functions: weakref.WeakKeyDictionary[Callable[..., Any], _ShippedFunction] = (
+    weakref.WeakKeyDictionary()
+)
+_shipped_lock = threading.Lock()
+
+
+def _shipped(fn: Callable[..., Any]) -> _ShippedFunction | Callable[..., Any]:
+    """`fn`, pickled once (then reused); `fn` itself if it cannot be (the submit says why)."""
+    try:
+        with _shipped_lock:
+            shipped = _shipped_functions.get(fn)
+    except TypeError:  # not weak-referenceable: an instance with __call__, say
+        return fn
+    if shipped is None:
+        import cloudpickle
+
+        try:
+            shipped = _ShippedFunction(cloudpickle.dumps(fn))
+        except Exception:
+            return fn
+        with _shipped_lock:
+            _shipped_functions[fn] = shipped
+    return shipped
+
+
+@functools.lru_cache(maxsize=256)
+def _load_function(blob: bytes) -> Callable[..., Any]:
+    """On a worker: the function, unpickled once per process."""
+    import cloudpickle
+
+    fn: Callable[..., Any] = cloudpickle.loads(blob)
+    return fn
 
 
 class _DaskResult(RemoteResult):
