@@ -219,3 +219,29 @@ def test_a_script_never_hangs_at_exit():
     assert done.stdout.strip() == "1"
     assert "Flow run '" in done.stderr  # the last log lines of the plain call are there
     assert time.monotonic() - started < 30
+
+
+def test_a_finished_run_s_task_results_are_not_kept_alive_by_the_runtime():
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    refs: list[weakref.ref[Payload]] = []
+
+    @task
+    def make() -> Payload:
+        payload = Payload()
+        refs.append(weakref.ref(payload))
+        return payload
+
+    @flow
+    def makes() -> None:
+        for _ in range(3):
+            make()
+
+    makes()
+    gc.collect()
+    assert len(refs) == 3
+    assert all(ref() is None for ref in refs), "a finished run's results are still referenced"

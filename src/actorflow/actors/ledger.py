@@ -166,8 +166,10 @@ class LedgerActor(LightActor):
         self.on_stop()
 
     def on_stop(self) -> None:
-        # The run is over: leave the last snapshot where the run's holders can read it.
+        # The run is over: leave the last snapshot where the run's holders can read it, and
+        # let go of this ledger (which holds every record) once it is there.
         self._run_handle._task_runs = self._snapshot()
+        self._run_handle._ledger_ref = None
 
     @handles(ReopenLedger)
     def _on_reopen(self, _message: ReopenLedger) -> None:

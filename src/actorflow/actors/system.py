@@ -160,8 +160,16 @@ class ActorSystem:
         """Called by `start_flow_run` for a top-level run of this system."""
         with self._lock:
             self.check_open()
-            self._runs = {k: h for k, h in self._runs.items() if not h.done()}
+            self._runs = {k: h for k, h in self._runs.items() if not _gone(h)}
             self._runs[handle.flow_run_id] = handle
+        handle.add_done_callback(self._forget)
+
+    def _forget(self, handle: FlowRunHandle) -> None:
+        """A top-level run ended: the system stops keeping it (and its task runs' records)
+        alive, unless a body thread it abandoned still runs (`shutdown` waits for those)."""
+        if _gone(handle):
+            with self._lock:
+                self._runs.pop(handle.flow_run_id, None)
 
     def check_open(self) -> None:
         if self._closed:
@@ -195,6 +203,13 @@ class ActorSystem:
 
 
 _default: ActorSystem | None = None
+
+
+def _gone(handle: FlowRunHandle) -> bool:
+    """Ended, and none of its body threads (abandoned ones included) still runs."""
+    return handle.done() and not any(t.is_alive() for t in handle._threads)
+
+
 _default_lock = threading.Lock()
 
 
