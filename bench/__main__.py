@@ -19,6 +19,7 @@ import importlib.util
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -46,6 +47,23 @@ def median_per_item(run: Callable[[int], float], n: int, repeats: int) -> float:
     """`run(n)` returns elapsed seconds for n items; the median of µs per item."""
     run(min(n, 200))  # warm up
     return statistics.median(run(n) / n * 1e6 for _ in range(repeats))
+
+
+def paired(
+    raw: Callable[[int], float], ours: Callable[[int], float], n: int, repeats: int
+) -> tuple[float, float, float]:
+    """Median µs per item of each, measured alternately, and the median of the ratios
+    ours/raw of each pair (a slow spell of the machine then hits both sides of a ratio)."""
+    raw(min(n, 200))  # warm up
+    ours(min(n, 200))
+    raw_us, ours_us, ratios = [], [], []
+    for _ in range(repeats):
+        r = raw(n) / n * 1e6
+        o = ours(n) / n * 1e6
+        raw_us.append(r)
+        ours_us.append(o)
+        ratios.append(o / r)
+    return statistics.median(raw_us), statistics.median(ours_us), statistics.median(ratios)
 
 
 def measured(
@@ -248,34 +266,31 @@ def dask_rows(quick: bool, repeats: int) -> list[Row]:
     with LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as cluster:
-        trivial = _trivial_task()
-
-        def raw(count: int) -> float:
-            with Client(cluster, set_as_default=False) as client:
-                start = time.perf_counter()
-                futures = [client.submit(int, i, pure=False) for i in range(count)]
-                client.gather(futures)
-                return time.perf_counter() - start
-
-        @flow(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
-        def submits(count: int) -> float:
-            start = time.perf_counter()
-            futures = [trivial.submit(i) for i in range(count)]
-            for future in futures:
-                future.result()
-            return time.perf_counter() - start
-
-        raw_us = median_per_item(raw, n, repeats)
-        ours_us = median_per_item(submits, n, repeats)
-        rows.append(Row("dask raw: client.submit N + client.gather", n, raw_us, "2 workers"))
-        rows.append(
-            Row(
-                "dask actorflow: submit N, then all results",
-                n,
-                ours_us,
-                f"{ours_us / raw_us:.2f}x raw dask",
-            )
+        address = cluster.scheduler_address
+        raw_us, ours_us, ratio = paired(
+            lambda count: _raw_submit_gather(address, count),
+            lambda count: _af_submit_results(address, count),
+            n,
+            repeats,
         )
+    rows.append(Row("dask raw: client.submit N + client.gather", n, raw_us, "2 workers"))
+    rows.append(
+        Row("dask actorflow: submit N, then all results", n, ours_us, f"{ratio:.2f}x raw dask")
+    )
+
+    with _external_cluster(workers=2) as address:
+        raw_us, ours_us, ratio = paired(
+            lambda count: _raw_submit_gather(address, count),
+            lambda count: _af_submit_results(address, count),
+            n,
+            repeats,
+        )
+    rows.append(
+        Row("dask raw, scheduler in its own process", n, raw_us, "dask scheduler + 2 dask worker")
+    )
+    rows.append(
+        Row("dask actorflow, scheduler in its own process", n, ours_us, f"{ratio:.2f}x raw dask")
+    )
 
     def raw_lifecycle(_: int) -> float:
         start = time.perf_counter()
@@ -286,6 +301,8 @@ def dask_rows(quick: bool, repeats: int) -> list[Row]:
             client.submit(int, 1, pure=False).result()
         return time.perf_counter() - start
 
+    trivial = _trivial_task()
+
     def ours_lifecycle(_: int) -> float:
         @flow(task_runner=DaskTaskRunner)
         def once() -> int:
@@ -295,20 +312,106 @@ def dask_rows(quick: bool, repeats: int) -> list[Row]:
         once()
         return time.perf_counter() - start
 
-    runs = 1 if quick else 3
-    raw_s = statistics.median(raw_lifecycle(1) for _ in range(runs)) * 1e6
-    ours_s = statistics.median(ours_lifecycle(1) for _ in range(runs)) * 1e6
+    runs = 1 if quick else 5
+    raw_times, our_times = [], []
+    for _ in range(runs):  # alternated, so a slow spell of the machine hits both
+        raw_times.append(raw_lifecycle(1))
+        our_times.append(ours_lifecycle(1))
+    raw_s = statistics.median(raw_times) * 1e6
+    ours_s = statistics.median(our_times) * 1e6
     rows.append(Row("dask raw: LocalCluster + Client + 1 task + close", 1, raw_s, unit="µs/run"))
     rows.append(
         Row(
             "dask actorflow: default cluster, 1 task, shutdown",
             1,
             ours_s,
-            f"{ours_s / raw_s:.2f}x raw dask",
+            f"{statistics.median(o / r for o, r in zip(our_times, raw_times, strict=True)):.2f}x raw dask",
             unit="µs/run",
         )
     )
     return rows
+
+
+def _raw_submit_gather(address: str, count: int) -> float:
+    from distributed import Client
+
+    with Client(address, set_as_default=False) as client:
+        start = time.perf_counter()
+        futures = [client.submit(int, i, pure=False) for i in range(count)]
+        client.gather(futures)
+        return time.perf_counter() - start
+
+
+def _af_submit_results(address: str, count: int) -> float:
+    from actorflow import flow
+    from actorflow.task_runners import DaskTaskRunner
+
+    trivial = _trivial_task()
+
+    @flow(task_runner=DaskTaskRunner(address=address))
+    def submits(count: int) -> float:
+        start = time.perf_counter()
+        futures = [trivial.submit(i) for i in range(count)]
+        for future in futures:
+            future.result()
+        return time.perf_counter() - start
+
+    return submits(count)
+
+
+@contextlib.contextmanager
+def _external_cluster(workers: int) -> Iterator[str]:
+    """`dask scheduler` and `dask worker` processes on 127.0.0.1: a LocalCluster runs its
+    scheduler in this process, where it shares the interpreter lock with the flow."""
+    import re
+    import subprocess
+
+    scheduler = subprocess.Popen(
+        ["dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    processes: list[subprocess.Popen[Any]] = [scheduler]
+    try:
+        address = None
+        assert scheduler.stderr is not None
+        for line in scheduler.stderr:
+            match = re.search(r"Scheduler at:\s+(tcp://\S+)", line)
+            if match:
+                address = match.group(1)
+                break
+        if address is None:
+            msg = "dask scheduler did not start"
+            raise RuntimeError(msg)
+        threading.Thread(target=scheduler.stderr.read, daemon=True).start()  # keep it drained
+        for _ in range(workers):
+            processes.append(
+                subprocess.Popen(
+                    [
+                        "dask",
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
 
 
 # -- Prefect, where installed --------------------------------------------------------------
@@ -324,7 +427,7 @@ def prefect_rows(n: int, repeats: int) -> list[Row]:
         ("sequential", "prefect sequential: flow calls a trivial task"),
         ("concurrent", "prefect concurrent: submit N, then all results"),
     ):
-        with tempfile.NamedTemporaryFile("w", suffix=".log") as log:
+        with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
             done = subprocess.run(
                 [sys.executable, "-m", "bench._prefect", scenario, str(n), str(repeats)],
                 stdout=subprocess.PIPE,
@@ -333,8 +436,10 @@ def prefect_rows(n: int, repeats: int) -> list[Row]:
                 timeout=1800,
                 check=False,
             )
+            log.seek(0)
+            last = (log.read().strip().splitlines() or [""])[-1][:80]
         if done.returncode != 0:
-            rows.append(Row(f"{label}: failed (exit {done.returncode})", n, float("nan")))
+            rows.append(Row(f"{label}: failed (exit {done.returncode})", n, float("nan"), last))
             continue
         rows.append(Row(label, n, float(done.stdout.split()[-1]), "child process"))
     return rows

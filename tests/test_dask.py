@@ -304,3 +304,20 @@ def test_a_task_function_is_pickled_once_not_once_per_run():
     assert _load_function(_shipped(local).blob)(1) == 2  # what a worker does with it
     acquire = threading.Lock().acquire
     assert _shipped(acquire) is acquire  # cannot be pickled: the submit then says why
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [
+        ("tcp://127.0.0.1:8786", True),
+        ("tcp://localhost:8786", True),
+        ("tls://[::1]:8786", True),
+        ("inproc://10.1.2.3/42/1", True),
+        ("tcp://10.1.2.3:8786", False),
+        ("tcp://scheduler.example.com:8786", False),
+    ],
+)
+def test_results_come_straight_from_workers_only_with_a_scheduler_on_this_machine(address, local):
+    from actorflow.runners.dask import _is_local
+
+    assert _is_local(address) is local

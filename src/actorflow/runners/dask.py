@@ -101,6 +101,24 @@ class DaskTaskRunner(TaskRunner):
         return _DaskBackend(self)
 
 
+def _is_local(address: str) -> bool:
+    """Whether a scheduler address is on this machine's loopback interface (or in-process)."""
+    import ipaddress
+
+    from distributed.comm import get_address_host, parse_address
+
+    protocol, _ = parse_address(address)
+    if protocol == "inproc":
+        return True
+    host = get_address_host(address)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _resolve_cluster_class(spec: type[Any] | Callable[..., Any] | str | None) -> Callable[..., Any]:
     if spec is None:
         spec = _DEFAULT_CLUSTER
@@ -148,8 +166,9 @@ class _DaskBackend(Backend):
         )
         self._reporter: threading.Thread | None = None
         # Gather results straight from the workers (not through the scheduler) when they
-        # are known to be reachable: on the default LocalCluster. Otherwise the client's
-        # own `direct_to_workers` setting decides.
+        # are certainly reachable: with the scheduler on this machine's loopback interface,
+        # every worker is on this machine too. Otherwise the client's own
+        # `direct_to_workers` setting decides.
         self._direct: bool | None = None
 
     def start(self) -> None:
@@ -178,11 +197,11 @@ class _DaskBackend(Backend):
                 if settings.adapt_kwargs is not None:
                     self._cluster.adapt(**settings.adapt_kwargs)
                 self._client = Client(self._cluster, **client_kwargs)  # type: ignore[no-untyped-call]
-                if settings.cluster_class is None and "direct_to_workers" not in client_kwargs:
-                    self._direct = True  # the default LocalCluster: workers on 127.0.0.1
             except BaseException:
                 self._cluster.close()
                 raise
+        if "direct_to_workers" not in client_kwargs and _is_local(self._client.scheduler.address):
+            self._direct = True
         link = getattr(self._client, "dashboard_link", None)
         if link:
             runner_logger.info("The Dask dashboard is available at %s", link)
