@@ -190,36 +190,3 @@ def test_the_retries_example_runs():
     assert "TimedOut(message='Task run exceeded timeout of 0.5 second(s)', type=FAILED)" in lines
     assert "the flow went on" in lines
     assert any(" - retry 1/3 in 0.1 second(s)" in line for line in lines)
-
-
-def test_console_batch_writes_a_thread_s_lines_once_at_the_end(monkeypatch):
-    import io
-    import logging
-
-    from actorflow._logging import ConsoleFormatter, _StderrHandler, console_batch
-
-    class Counting(io.StringIO):
-        writes = 0
-
-        def write(self, text: str) -> int:
-            Counting.writes += 1
-            return super().write(text)
-
-    stream = Counting()
-    monkeypatch.setattr(sys, "stderr", stream)
-    handler = _StderrHandler()
-    handler.setFormatter(ConsoleFormatter())
-
-    def log(text: str) -> None:
-        handler.handle(logging.makeLogRecord({"msg": text, "levelno": logging.INFO}))
-
-    with console_batch():
-        log("first")
-        with console_batch():  # nested: the outer block writes
-            log("second")
-        assert stream.getvalue() == ""
-    assert Counting.writes == 1
-    lines = [line.split(" | ", 1)[1] for line in stream.getvalue().splitlines()]
-    assert lines == ["first", "second"]
-    log("third")  # outside a block: written at once
-    assert stream.getvalue().endswith("| third\n")

@@ -294,30 +294,36 @@ def test_the_existing_cluster_example_runs(external_cluster):
     assert _run_example("dask_existing_cluster.py", external_cluster) == ["9"]
 
 
-def test_a_task_function_is_pickled_once_not_once_per_run():
-    from actorflow.runners.dask import _load_function, _shipped
+def test_a_task_function_is_pickled_once_per_flow_run_not_once_per_task_run():
+    from actorflow.runners.dask import _load_function, _ShippedFunctions
 
-    def local(x: int) -> int:  # nested: pickled by value
-        return x + 1
+    factor = 1
 
-    assert _shipped(local) is _shipped(local)
-    assert _load_function(_shipped(local).blob)(1) == 2  # what a worker does with it
+    def local(x: int) -> int:  # nested: pickled by value, with its closure
+        return x * factor
+
+    shipped = _ShippedFunctions()
+    assert shipped.get(local) is shipped.get(local)
+    assert _load_function(shipped.get(local).blob)(2) == 2  # what a worker does with it
+    factor = 10  # the next flow run has a backend of its own, and sees the new value
+    assert _load_function(_ShippedFunctions().get(local).blob)(2) == 20
     acquire = threading.Lock().acquire
-    assert _shipped(acquire) is acquire  # cannot be pickled: the submit then says why
+    assert shipped.get(acquire) is acquire  # not a plain function: shipped as it is
 
 
-@pytest.mark.parametrize(
-    ("address", "local"),
-    [
-        ("tcp://127.0.0.1:8786", True),
-        ("tcp://localhost:8786", True),
-        ("tls://[::1]:8786", True),
-        ("inproc://10.1.2.3/42/1", True),
-        ("tcp://10.1.2.3:8786", False),
-        ("tcp://scheduler.example.com:8786", False),
-    ],
-)
-def test_results_come_straight_from_workers_only_with_a_scheduler_on_this_machine(address, local):
-    from actorflow.runners.dask import _is_local
+def test_a_large_result_used_as_a_dict_key_fails_the_downstream_and_says_why():
+    @task
+    def key_count(mapping: dict[bytes, int]) -> int:
+        return len(mapping)
 
-    assert _is_local(address) is local
+    @flow(task_runner=small_dask_runner())
+    def keys_by_large_result() -> tuple[object, int]:
+        data = big_bytes.submit(1_000_000)
+        state = key_count.submit({data: 1}).wait()
+        return state, key_count.submit({"k": 1}).result()  # the flow goes on
+
+    state, after = keys_by_large_result()
+    assert after == 1
+    assert state.is_failed()
+    assert "stayed on the Dask cluster" in state.message
+    assert "dict key" in state.message

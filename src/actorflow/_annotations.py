@@ -67,23 +67,39 @@ def resolve_upstreams(value: Any) -> Any:
     exception if the run failed). Called once all the futures are done, on an actor
     thread: a result left on a Dask worker is not fetched, its `as_argument()` (the Dask
     future) takes its place."""
+    return _resolve(value, remote_ok=True)
+
+
+def _resolve(value: Any, *, remote_ok: bool) -> Any:
     if isinstance(value, TaskFuture):
-        return _argument(value)
+        return _argument(value, remote_ok=remote_ok)
     if isinstance(value, allow_failure):
-        return _argument(value.future)
+        return _argument(value.future, remote_ok=remote_ok)
     if isinstance(value, dict):
-        return {resolve_upstreams(k): resolve_upstreams(v) for k, v in value.items()}
+        return {
+            _resolve(k, remote_ok=False): _resolve(v, remote_ok=remote_ok) for k, v in value.items()
+        }
     if isinstance(value, _CONTAINERS):
-        items = [resolve_upstreams(item) for item in value]
+        # Dask puts values in place of its futures in lists, tuples, sets and dict values;
+        # not in frozensets or dict keys.
+        inner_ok = remote_ok and not isinstance(value, frozenset)
+        items = [_resolve(item, remote_ok=inner_ok) for item in value]
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
             return type(value)(*items)
         return type(value)(items)
     return value
 
 
-def _argument(future: TaskFuture[Any]) -> Any:
+def _argument(future: TaskFuture[Any], *, remote_ok: bool) -> Any:
     state = future.state
     assert state is not None
     if state.is_completed() and isinstance(state.data, RemoteResult):
+        if not remote_ok:
+            msg = (
+                f"the result of task run {future.task_run_name!r} stayed on the Dask cluster "
+                "(it is large) and cannot be passed as a dict key or inside a frozenset; pass "
+                "it as an argument, or inside a list, tuple, set or dict value"
+            )
+            raise TypeError(msg)
         return state.data.as_argument()
     return state.result(raise_on_failure=False)

@@ -9,16 +9,12 @@ their configuration decides what is shown.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Final
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from typing import Any, Final
 
 __all__ = ["ConsoleFormatter", "emit", "ensure_console_logging", "logger"]
 
@@ -77,44 +73,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     @staticmethod
     def write(line: str) -> None:
-        batch: list[str] | None = getattr(_batch, "lines", None)
-        if batch is not None:
-            batch.append(line)
-            return
         stream = sys.stderr
         stream.write(line + "\n")
         stream.flush()
-
-
-_batch = threading.local()
-
-
-@contextlib.contextmanager
-def console_batch() -> Iterator[None]:
-    """Console lines this thread writes inside the block go out together, in one write
-    at its end (lines of other threads are not held back).
-
-    For a thread that reports many task runs at once (the Dask runner's reporter): every
-    write is a system call, during which another thread takes the GIL, so one per line
-    slows the whole process down when it is busy.
-    """
-    if getattr(_batch, "lines", None) is not None:  # nested: the outer block writes
-        yield
-        return
-    lines: list[str] = []
-    _batch.lines = lines
-    try:
-        yield
-    finally:
-        _batch.lines = None
-        if lines:
-            stream = sys.stderr
-            try:
-                stream.write("\n".join(lines) + "\n")
-                stream.flush()
-            except Exception:  # stderr is gone or broken: as logging, do not raise
-                if logging.raiseExceptions and sys.__stderr__ is not None:
-                    sys.__stderr__.write(f"actorflow: could not write {len(lines)} log line(s)\n")
 
 
 _configured = False
@@ -213,9 +174,12 @@ def _console_only(target: logging.Logger, level: int) -> _StderrHandler | None:
     and no filter, other handler or formatter could change or see them; else None."""
     if target.handlers or target.filters or not target.propagate or target.parent is not logger:
         return None
-    if logger.propagate or logger.filters or len(logger.handlers) != 1:
+    if logger.propagate or logger.filters:
         return None
-    handler = logger.handlers[0]
+    try:
+        (handler,) = logger.handlers  # one read: handlers may change on another thread
+    except ValueError:
+        return None
     if (
         type(handler) is not _StderrHandler
         or handler.filters

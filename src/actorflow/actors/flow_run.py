@@ -125,9 +125,10 @@ class FlowRunHandle:
 
     def task_run_snapshots(self, timeout: float | None) -> tuple[Any, ...] | None:
         """Snapshots of the task runs: asked of the ledger while the run lives."""
-        if self._task_runs is None and self._ledger_ref is not None:
+        ledger_ref = self._ledger_ref  # the ledger lets go of it when it stops
+        if self._task_runs is None and ledger_ref is not None:
             try:
-                snapshots: tuple[Any, ...] = self._ledger_ref.ask(
+                snapshots: tuple[Any, ...] = ledger_ref.ask(
                     SnapshotTaskRuns(flow_run_id=self.flow_run_id), block=True, timeout=timeout
                 )
             except (ActorDeadError, pykka.Timeout):
@@ -603,8 +604,12 @@ def _fetch_returned_results(value: Any) -> Any:
     that holds them closes with the run). Runs on the body thread, which may block."""
     if isinstance(value, State):
         return _with_fetched_result(value)
-    if type(value) in (list, tuple) and any(isinstance(v, State) for v in value):
-        return type(value)([_with_fetched_result(v) if isinstance(v, State) else v for v in value])
+    if isinstance(value, list | tuple) and any(isinstance(v, State) for v in value):
+        items = [_with_fetched_result(v) if isinstance(v, State) else v for v in value]
+        kind: Any = type(value)
+        if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
+            return kind(*items)
+        return kind(items)
     return value
 
 

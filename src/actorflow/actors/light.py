@@ -327,11 +327,14 @@ class LightActor(Dispatching):
         reply_to.set_exception(exc_info=(ActorDeadError, error, None))
 
     def _stop(self) -> None:
-        self.actor_stopped.set()
+        # `on_stop` first: whoever sees the actor stopped also sees what `on_stop` left
+        # (the ledger's last snapshot). Messages that arrive meanwhile are refused after.
         try:
             self.on_stop()
         except Exception:
             self._handle_failure(*sys.exc_info())
+        finally:
+            self.actor_stopped.set()
 
     def _handle_failure(self, exception_type: Any, exception_value: Any, traceback: Any) -> None:
         logger.error(

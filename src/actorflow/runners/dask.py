@@ -12,15 +12,20 @@ import logging
 import queue
 import sys
 import threading
-import weakref
+import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
-from actorflow._exceptions import MissingContextError, ResultNotAvailableError, WorkerLostError
-from actorflow._logging import console_batch, ensure_console_logging, runner_logger
+from actorflow._exceptions import (
+    MissingContextError,
+    ResultNotAvailableError,
+    TaskRunnerError,
+    WorkerLostError,
+)
+from actorflow._logging import ensure_console_logging, runner_logger
 from actorflow._results import RemoteResult
 from actorflow.runners.base import Backend, TaskRunner
 
@@ -37,7 +42,7 @@ _BATCH_WINDOW = 0.02  # seconds between two gathers of results, while they keep 
 # ones stay on the workers until asked for (see `_DaskResult`).
 FETCH_LIMIT = 64 * 1024
 # Result types that are always small: fetched with their batch without asking the size.
-_SMALL_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, complex})
+_SMALL_TYPES: tuple[type, ...] = (type(None), bool, int, float, complex)
 # Every server a default cluster starts listens on the loopback interface, on a free port.
 _LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
 
@@ -101,24 +106,6 @@ class DaskTaskRunner(TaskRunner):
         return _DaskBackend(self)
 
 
-def _is_local(address: str) -> bool:
-    """Whether a scheduler address is on this machine's loopback interface (or in-process)."""
-    import ipaddress
-
-    from distributed.comm import get_address_host, parse_address
-
-    protocol, _ = parse_address(address)
-    if protocol == "inproc":
-        return True
-    host = get_address_host(address)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _resolve_cluster_class(spec: type[Any] | Callable[..., Any] | str | None) -> Callable[..., Any]:
     if spec is None:
         spec = _DEFAULT_CLUSTER
@@ -166,10 +153,11 @@ class _DaskBackend(Backend):
         )
         self._reporter: threading.Thread | None = None
         # Gather results straight from the workers (not through the scheduler) when they
-        # are certainly reachable: with the scheduler on this machine's loopback interface,
-        # every worker is on this machine too. Otherwise the client's own
-        # `direct_to_workers` setting decides.
+        # are certainly reachable: on the default LocalCluster this runner creates.
+        # Otherwise the client's own `direct_to_workers` setting decides.
         self._direct: bool | None = None
+        self._functions = _ShippedFunctions()
+        self._closing = False
 
     def start(self) -> None:
         import dask
@@ -200,26 +188,30 @@ class _DaskBackend(Backend):
             except BaseException:
                 self._cluster.close()
                 raise
-        if "direct_to_workers" not in client_kwargs and _is_local(self._client.scheduler.address):
-            self._direct = True
-        link = getattr(self._client, "dashboard_link", None)
-        if link:
-            runner_logger.info("The Dask dashboard is available at %s", link)
-        self._reporter = threading.Thread(
-            target=self._report_outcomes, name="actorflow-dask-reporter", daemon=True
-        )
-        self._reporter.start()
+        try:
+            if settings.cluster_class is None and settings.address is None:
+                # The default LocalCluster: its workers listen on 127.0.0.1, next to us.
+                self._direct = client_kwargs.get("direct_to_workers", True)
+            link = getattr(self._client, "dashboard_link", None)
+            if link:
+                runner_logger.info("The Dask dashboard is available at %s", link)
+            self._reporter = threading.Thread(
+                target=self._report_outcomes, name="actorflow-dask-reporter", daemon=True
+            )
+            self._reporter.start()
+        except BaseException:
+            self.shutdown()  # the runner does not call it when start() fails
+            raise
 
     def _report_outcomes(self) -> None:
         while (batch := self._outcomes.get()) is not None:
-            with console_batch():  # the batch's "finished" lines: one write, not one each
-                for call, value, raised in batch:
-                    try:
-                        _report(call, value, raised=raised)
-                    except ActorDeadError:
-                        continue  # the task run ended already (timed out or cancelled)
-                    except Exception:
-                        runner_logger.exception("Reporting task run %r failed", call.task_run_name)
+            for call, value, raised in batch:
+                try:
+                    _report(call, value, raised=raised)
+                except ActorDeadError:
+                    continue  # the task run ended already (timed out or cancelled)
+                except Exception:
+                    runner_logger.exception("Reporting task run %r failed", call.task_run_name)
 
     def submit(self, call: TaskCall) -> None:
         if not call.claim():
@@ -228,7 +220,7 @@ class _DaskBackend(Backend):
             with _quiet_serialization():
                 future = self._client.submit(
                     _run_on_worker,
-                    _shipped(call.fn),
+                    self._functions.get(call.fn),
                     call.args,
                     call.kwargs,
                     (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
@@ -253,6 +245,7 @@ class _DaskBackend(Backend):
             client.loop.add_callback(client._cancel, [future])
 
     def shutdown(self) -> None:
+        self._closing = True  # results left on the cluster can no longer be fetched
         try:
             if self._client is not None:
                 self._client.close()
@@ -305,14 +298,31 @@ class _DaskBackend(Backend):
             self._flushing = False
 
     async def _report_batch(self, batch: list[tuple[Any, TaskCall]]) -> None:
+        try:
+            outcomes = await self._outcomes_of(batch)
+        except Exception as error:  # unexpected: still, no task run may wait forever
+            outcomes = [
+                (
+                    call,
+                    TaskRunnerError(f"its outcome could not be collected from Dask: {error!r}"),
+                    True,
+                )
+                for _future, call in batch
+            ]
+        self._outcomes.put(outcomes)
+
+    async def _outcomes_of(
+        self, batch: list[tuple[Any, TaskCall]]
+    ) -> list[tuple[TaskCall, Any, bool]]:
         outcomes: list[tuple[TaskCall, Any, bool]] = []
+        finished = []
         for future, call in batch:
-            if future.status != "finished":
+            if future.status == "finished":  # read once: it may change meanwhile
+                finished.append((future, call))
+            else:
                 error = await future._exception()
                 outcomes.append((call, _explain_failure(call, error), True))
-        done = await self._fetch_or_leave(
-            [(f, c) for f, c in batch if f.status == "finished"], outcomes
-        )
+        done = await self._fetch_or_leave(finished, outcomes)
         if done:
             try:
                 values = await self._client._gather([f for f, _ in done], direct=self._direct)
@@ -328,7 +338,7 @@ class _DaskBackend(Backend):
                 outcomes.extend(
                     (call, value, False) for (_f, call), value in zip(done, values, strict=True)
                 )
-        self._outcomes.put(outcomes)
+        return outcomes
 
     async def _fetch_or_leave(
         self, finished: list[tuple[Any, TaskCall]], outcomes: list[tuple[TaskCall, Any, bool]]
@@ -343,7 +353,7 @@ class _DaskBackend(Backend):
         sized = []
         for future, call in finished:
             kind = getattr(future, "type", None)
-            if kind is None or kind is _Raised or kind in _SMALL_TYPES:
+            if kind is None or kind is _Raised or any(kind is small for small in _SMALL_TYPES):
                 fetch.append((future, call))
             else:
                 sized.append((future, call))
@@ -496,32 +506,35 @@ class _ShippedFunction:
         return (_load_function, (self.blob,))
 
 
-_shipped_functions: weakref.WeakKeyDictionary[Callable[..., Any], _ShippedFunction] = (
-    weakref.WeakKeyDictionary()
-)
-_shipped_lock = threading.Lock()
+class _ShippedFunctions:
+    """One backend's pickled task functions. Per backend, so per flow run: a function that
+    pickles by value carries its globals and closure as they were when it was pickled, and
+    a later flow run must see their new values."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shipped: dict[Callable[..., Any], _ShippedFunction] = {}
 
-def _shipped(fn: Callable[..., Any]) -> _ShippedFunction | Callable[..., Any]:
-    """`fn`, pickled once (then reused); `fn` itself if it cannot be (the submit says why)."""
-    try:
-        with _shipped_lock:
-            shipped = _shipped_functions.get(fn)
-    except TypeError:  # not weak-referenceable: an instance with __call__, say
-        return fn
-    if shipped is None:
-        import cloudpickle
-
-        try:
-            shipped = _ShippedFunction(cloudpickle.dumps(fn))
-        except Exception:
+    def get(self, fn: Callable[..., Any]) -> _ShippedFunction | Callable[..., Any]:
+        """`fn`, pickled once; `fn` itself if it is not a plain function or cannot be
+        pickled (the submit then says why)."""
+        if type(fn) is not types.FunctionType:
             return fn
-        with _shipped_lock:
-            _shipped_functions[fn] = shipped
-    return shipped
+        with self._lock:
+            shipped = self._shipped.get(fn)
+        if shipped is None:
+            import cloudpickle
+
+            try:
+                shipped = _ShippedFunction(cloudpickle.dumps(fn))
+            except Exception:
+                return fn
+            with self._lock:
+                self._shipped[fn] = shipped
+        return shipped
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _load_function(blob: bytes) -> Callable[..., Any]:
     """On a worker: the function, unpickled once per process."""
     import cloudpickle
@@ -564,7 +577,7 @@ class _DaskResult(RemoteResult):
             return self._value
 
     def _fetch(self) -> Any:
-        if self._backend._client is None:
+        if self._backend._closing or self._backend._client is None:
             msg = (
                 f"the result of task run {self._task_run_name!r} stayed on the Dask cluster, "
                 "and the flow run that used it has ended; ask for it (future.result()) "
