@@ -327,3 +327,28 @@ def test_a_large_result_used_as_a_dict_key_fails_the_downstream_and_says_why():
     assert state.is_failed()
     assert "stayed on the Dask cluster" in state.message
     assert "dict key" in state.message
+
+
+def test_results_come_straight_from_the_workers_only_when_all_listen_on_loopback(
+    external_cluster,
+):
+    from actorflow.runners.dask import _on_this_machine
+
+    class Seen:
+        """What a client knows of a cluster: its scheduler's address and its workers'."""
+
+        def __init__(self, scheduler: str, workers: list[str]) -> None:
+            self.scheduler = type("Rpc", (), {"address": scheduler})()
+            self._workers = {address: {} for address in workers}
+
+        def scheduler_info(self) -> dict[str, object]:
+            return {"workers": self._workers}
+
+    assert _on_this_machine(Seen("tcp://127.0.0.1:8786", ["tcp://127.0.0.1:4001"]))
+    assert _on_this_machine(Seen("tcp://localhost:8786", ["tls://[::1]:4001"]))
+    assert not _on_this_machine(Seen("tcp://127.0.0.1:8786", ["tcp://10.1.2.3:4001"]))
+    assert not _on_this_machine(Seen("tcp://localhost:8786", ["tcp://worker-0.internal:4001"]))
+    from distributed import Client
+
+    with Client(external_cluster, set_as_default=False) as client:  # the real thing
+        assert _on_this_machine(client)

@@ -106,6 +106,27 @@ class DaskTaskRunner(TaskRunner):
         return _DaskBackend(self)
 
 
+def _on_this_machine(client: Any) -> bool:
+    """Whether the scheduler and every worker it knows listen on loopback addresses, so
+    the workers can be reached from here directly."""
+    import ipaddress
+
+    from distributed.comm.addressing import get_address_host, parse_address
+
+    workers = client.scheduler_info().get("workers", {})
+    for address in (client.scheduler.address, *workers):
+        protocol, _ = parse_address(address)
+        if protocol == "inproc":
+            continue
+        host = get_address_host(address)
+        try:
+            if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+                return False
+        except ValueError:  # a host name
+            return False
+    return True
+
+
 def _resolve_cluster_class(spec: type[Any] | Callable[..., Any] | str | None) -> Callable[..., Any]:
     if spec is None:
         spec = _DEFAULT_CLUSTER
@@ -152,9 +173,9 @@ class _DaskBackend(Backend):
             queue.SimpleQueue()
         )
         self._reporter: threading.Thread | None = None
-        # Gather results straight from the workers (not through the scheduler) when they
-        # are certainly reachable: on the default LocalCluster this runner creates.
-        # Otherwise the client's own `direct_to_workers` setting decides.
+        # Gather results straight from the workers (not through the scheduler) when the
+        # scheduler and its workers all listen on loopback addresses, or as the client's
+        # `direct_to_workers` says. A direct gather that fails turns it off for good.
         self._direct: bool | None = None
         self._functions = _ShippedFunctions()
         self._closing = False
@@ -189,9 +210,10 @@ class _DaskBackend(Backend):
                 self._cluster.close()
                 raise
         try:
-            if settings.cluster_class is None and settings.address is None:
-                # The default LocalCluster: its workers listen on 127.0.0.1, next to us.
-                self._direct = client_kwargs.get("direct_to_workers", True)
+            if "direct_to_workers" in client_kwargs:
+                self._direct = client_kwargs["direct_to_workers"]
+            elif _on_this_machine(self._client):
+                self._direct = True
             link = getattr(self._client, "dashboard_link", None)
             if link:
                 runner_logger.info("The Dask dashboard is available at %s", link)
@@ -325,7 +347,7 @@ class _DaskBackend(Backend):
         done = await self._fetch_or_leave(finished, outcomes)
         if done:
             try:
-                values = await self._client._gather([f for f, _ in done], direct=self._direct)
+                values = await self._gather([f for f, _ in done])
             except Exception:  # some result cannot be fetched: one by one, to tell which
                 for future, call in done:
                     try:
@@ -339,6 +361,14 @@ class _DaskBackend(Backend):
                     (call, value, False) for (_f, call), value in zip(done, values, strict=True)
                 )
         return outcomes
+
+    async def _gather(self, futures: list[Any]) -> list[Any]:
+        if self._direct:
+            try:
+                return list(await self._client._gather(futures, direct=True))
+            except Exception:  # e.g. loopback workers of a tunnelled, remote scheduler
+                self._direct = None
+        return list(await self._client._gather(futures))
 
     async def _fetch_or_leave(
         self, finished: list[tuple[Any, TaskCall]], outcomes: list[tuple[TaskCall, Any, bool]]
