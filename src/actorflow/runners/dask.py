@@ -366,8 +366,8 @@ class _DaskBackend(Backend):
         if self._direct:
             try:
                 return list(await self._client._gather(futures, direct=True))
-            except Exception:  # e.g. loopback workers of a tunnelled, remote scheduler
-                self._direct = None
+            except OSError:  # unreachable workers (a tunnelled, remote scheduler, say);
+                self._direct = None  # other errors are the results' own: the caller sorts them
         return list(await self._client._gather(futures))
 
     async def _fetch_or_leave(
