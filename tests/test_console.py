@@ -190,3 +190,75 @@ def test_the_retries_example_runs():
     assert "TimedOut(message='Task run exceeded timeout of 0.5 second(s)', type=FAILED)" in lines
     assert "the flow went on" in lines
     assert any(" - retry 1/3 in 0.1 second(s)" in line for line in lines)
+
+
+def test_held_console_lines_go_out_in_one_write_before_the_deferred_actions(monkeypatch):
+    import io
+    import logging
+
+    from actorflow._logging import ConsoleFormatter, _StderrHandler, after_console, console_held
+
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            Counting.writes += 1
+            return super().write(text)
+
+    stream = Counting()
+    monkeypatch.setattr(sys, "stderr", stream)
+    handler = _StderrHandler()
+    handler.setFormatter(ConsoleFormatter())
+
+    def log(text: str) -> None:
+        handler.handle(logging.makeLogRecord({"msg": text, "levelno": logging.INFO}))
+
+    seen_by_actions: list[str] = []
+
+    def action(name: str) -> None:  # e.g. a future resolved: what it sees is on the console
+        seen_by_actions.append(f"{name}: {stream.getvalue().count(chr(10))} lines")
+
+    with console_held():
+        log("first")
+        after_console(action, "after first")
+        with console_held():  # nested: the outer block writes
+            log("second")
+        assert stream.getvalue() == ""
+        assert seen_by_actions == []
+    assert Counting.writes == 1
+    assert seen_by_actions == ["after first: 2 lines"]
+    lines = [line.split(" | ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == ["first", "second"]
+    log("third")  # outside a block: written at once, and an action runs at once
+    assert stream.getvalue().endswith("| third\n")
+    after_console(action, "outside")
+    assert seen_by_actions[-1] == "outside: 3 lines"
+
+
+def test_a_failing_deferred_action_does_not_stop_the_others(monkeypatch):
+    import io
+    import logging
+
+    from actorflow._logging import after_console, console_held, logger
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    records: list[logging.LogRecord] = []
+    catcher = logging.Handler()
+    catcher.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(catcher)
+    ran: list[int] = []
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    try:
+        with console_held():
+            after_console(broken)
+            after_console(ran.append, 1)
+    finally:
+        logger.removeHandler(catcher)
+    assert ran == [1]
+    (record,) = records
+    assert "A deferred step" in record.getMessage()
+    assert record.exc_info is not None
+    assert "boom" in str(record.exc_info[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import cloudpickle
 import pytest
 
 from actorflow import ResultNotAvailableError, StateType, WorkerLostError, flow, task
@@ -164,6 +166,21 @@ def test_get_dask_client_inside_a_task_does_not_deadlock_a_one_thread_worker():
     assert nested_dask() == sum(range(1, 11))
 
 
+def test_a_local_cluster_of_threads_runs_tasks():
+    """`processes=False`, as the docs suggest for tasks that release the GIL: the workers
+    are threads of the flow's process, reached in-process rather than on 127.0.0.1."""
+
+    @flow(
+        task_runner=DaskTaskRunner(
+            cluster_kwargs={"processes": False, "n_workers": 1, "threads_per_worker": 2}
+        )
+    )
+    def on_threads() -> list[int]:
+        return [future.result() for future in square.map(range(4))]
+
+    assert on_threads() == [0, 1, 4, 9]
+
+
 def test_get_dask_client_outside_a_dask_task():
     from actorflow import MissingContextError
 
@@ -304,11 +321,31 @@ def test_a_task_function_is_pickled_once_per_flow_run_not_once_per_task_run():
 
     shipped = _ShippedFunctions()
     assert shipped.get(local) is shipped.get(local)
-    assert _load_function(shipped.get(local).blob)(2) == 2  # what a worker does with it
+    # The scheduler unpickles a task and pickles it again for a worker: the function stays
+    # bytes there, neither loaded nor pickled anew.
+    loads_before = _load_function.cache_info()
+    on_the_scheduler = pickle.loads(pickle.dumps(shipped.get(local)))
+    assert _load_function.cache_info() == loads_before
+    assert pickle.dumps(on_the_scheduler) == pickle.dumps(shipped.get(local))
+    assert pickle.loads(pickle.dumps(on_the_scheduler))(2) == 2  # what a worker does with it
     factor = 10  # the next flow run has a backend of its own, and sees the new value
-    assert _load_function(_ShippedFunctions().get(local).blob)(2) == 20
+    assert _ShippedFunctions().get(local)(2) == 20
     acquire = threading.Lock().acquire
     assert shipped.get(acquire) is acquire  # not a plain function: shipped as it is
+
+
+def test_a_script_s_task_function_does_not_make_dask_pickle_each_task_twice():
+    """distributed pickles anything whose plain pickle contains `__main__` a second time,
+    with cloudpickle: a function from a script, shipped as is, would cost that per task."""
+    from actorflow.runners.dask import _ShippedFunctions
+
+    script: dict[str, object] = {"__name__": "__main__"}
+    exec("def double(x):\n    return 2 * x\n", script)  # as defined in a script
+    double = script["double"]
+    shipped = _ShippedFunctions().get(double)  # type: ignore[arg-type]
+    assert b"__main__" in cloudpickle.dumps(double)
+    assert b"__main__" not in pickle.dumps(shipped)
+    assert pickle.loads(pickle.dumps(shipped))(4) == 8
 
 
 def test_a_large_result_used_as_a_dict_key_fails_the_downstream_and_says_why():

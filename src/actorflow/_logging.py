@@ -9,14 +9,25 @@ their configuration decides what is shown.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
 import time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-__all__ = ["ConsoleFormatter", "emit", "ensure_console_logging", "logger"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = [
+    "ConsoleFormatter",
+    "after_console",
+    "console_held",
+    "emit",
+    "ensure_console_logging",
+    "logger",
+]
 
 ROOT_LOGGER_NAME: Final = "actorflow"
 
@@ -73,9 +84,71 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     @staticmethod
     def write(line: str) -> None:
+        held: list[str] | None = getattr(_held, "lines", None)
+        if held is not None:
+            held.append(line)
+            return
         stream = sys.stderr
         stream.write(line + "\n")
         stream.flush()
+
+
+# -- holding a thread's lines --------------------------------------------------------------
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def console_held() -> Iterator[None]:
+    """This thread's console lines wait for the end of the block, then go out in one write;
+    then the actions deferred meanwhile with `after_console` run, in order.
+
+    For a thread that reports many task runs at once (the Dask runner's reporter): every
+    write is a system call during which another thread takes the GIL, so one write per line
+    slows a busy process down. The actions are what makes a task run's end visible (its
+    future, its ledger): run after the write, nothing that follows a "finished" line (a
+    flow's next line, a print after `result()`) can reach the console before it. Lines of
+    other threads are not held back.
+    """
+    if getattr(_held, "lines", None) is not None:  # nested: the outer block writes
+        yield
+        return
+    lines: list[str] = []
+    actions: list[tuple[Callable[..., object], tuple[Any, ...]]] = []
+    _held.lines, _held.actions = lines, actions
+    try:
+        yield
+    finally:
+        _held.lines = _held.actions = None
+        if lines:
+            _write_lines(lines)
+        for action, args in actions:
+            try:
+                action(*args)
+            except Exception:
+                logger.exception("A deferred step of %r failed", action)
+
+
+def after_console(action: Callable[..., object], *args: Any) -> None:
+    """`action(*args)` now, or, inside `console_held`, once the block's lines are written."""
+    actions: list[tuple[Callable[..., object], tuple[Any, ...]]] | None = getattr(
+        _held, "actions", None
+    )
+    if actions is None:
+        action(*args)
+    else:
+        actions.append((action, args))
+
+
+def _write_lines(lines: list[str]) -> None:
+    try:
+        stream = sys.stderr
+        stream.write("\n".join(lines) + "\n")
+        stream.flush()
+    except Exception:  # stderr is gone or broken: as logging does, never raise
+        if logging.raiseExceptions and sys.__stderr__ is not None:
+            with contextlib.suppress(Exception):
+                sys.__stderr__.write(f"actorflow: could not write {len(lines)} log line(s)\n")
 
 
 _configured = False

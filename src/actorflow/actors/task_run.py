@@ -15,7 +15,7 @@ from pykka import ActorDeadError
 
 from actorflow._annotations import resolve_upstreams
 from actorflow._exceptions import TaskRunnerError
-from actorflow._logging import emit, task_run_logger
+from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import (
@@ -353,18 +353,22 @@ class TaskRunActor(LightActor):
         name = self.task_run_name
         level = INFO if state.type is StateType.COMPLETED else ERROR
         emit(task_run_logger, level, "Task run %r finished in state %s", name, state)
+        # After the line is on the console (see `console_held`): the ledger and the future.
+        after_console(self._publish, state, tuple(self._history))
+        self._stop()
+
+    def _publish(self, state: State, history: tuple[State, ...]) -> None:
         flow_run = self._flow_run
         try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs on every task run)
             flow_run.ledger_ref.tell(
                 TaskRunFinished(
                     flow_run_id=flow_run.flow_run_id,
                     task_run_id=self.task_run_id,
-                    task_run_name=name,
+                    task_run_name=self.task_run_name,
                     state=state,
-                    history=tuple(self._history),
+                    history=history,
                 )
             )
         except ActorDeadError:
             pass
         self._future._resolve(state)
-        self._stop()

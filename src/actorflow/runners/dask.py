@@ -13,6 +13,7 @@ import queue
 import sys
 import threading
 import types
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from actorflow._exceptions import (
     TaskRunnerError,
     WorkerLostError,
 )
-from actorflow._logging import ensure_console_logging, runner_logger
+from actorflow._logging import console_held, ensure_console_logging, runner_logger
 from actorflow._results import RemoteResult
 from actorflow.runners.base import Backend, TaskRunner
 
@@ -44,7 +45,9 @@ FETCH_LIMIT = 64 * 1024
 # Result types that are always small: fetched with their batch without asking the size.
 _SMALL_TYPES: tuple[type, ...] = (type(None), bool, int, float, complex)
 # Every server a default cluster starts listens on the loopback interface, on a free port.
-_LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
+# (With `processes=False` its workers are threads, reached in-process, not on a host.)
+_LOCAL_CLUSTER_DEFAULTS: dict[str, Any] = {"dashboard_address": "127.0.0.1:0"}
+_LOCAL_CLUSTER_HOST = "127.0.0.1"
 
 
 def _check_mapping(name: str, value: object) -> None:
@@ -198,6 +201,8 @@ class _DaskBackend(Backend):
             kwargs = dict(settings.cluster_kwargs or {})
             if settings.cluster_class is None:
                 kwargs = {**_LOCAL_CLUSTER_DEFAULTS, **kwargs}
+                if kwargs.get("processes", True) and "interface" not in kwargs:
+                    kwargs.setdefault("host", _LOCAL_CLUSTER_HOST)
             # A task whose worker dies is reported to us at once (and retried by its own
             # `retries`), instead of being re-run silently by the scheduler.
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
@@ -227,13 +232,14 @@ class _DaskBackend(Backend):
 
     def _report_outcomes(self) -> None:
         while (batch := self._outcomes.get()) is not None:
-            for call, value, raised in batch:
-                try:
-                    _report(call, value, raised=raised)
-                except ActorDeadError:
-                    continue  # the task run ended already (timed out or cancelled)
-                except Exception:
-                    runner_logger.exception("Reporting task run %r failed", call.task_run_name)
+            with console_held():  # the batch's "finished" lines: one write, not one each
+                for call, value, raised in batch:
+                    try:
+                        _report(call, value, raised=raised)
+                    except ActorDeadError:
+                        continue  # the task run ended already (timed out or cancelled)
+                    except Exception:
+                        runner_logger.exception("Reporting task run %r failed", call.task_run_name)
 
     def submit(self, call: TaskCall) -> None:
         if not call.claim():
@@ -521,10 +527,17 @@ def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
 
 class _ShippedFunction:
     """A task's function on its way to a worker: pickled once per function, not once per
-    task run, and unpickled once per worker process.
+    task run, and unpickled once per worker process, when first called there.
 
     A function defined in `__main__`, or inside another function, pickles by value
-    (cloudpickle), which costs far more than the rest of a trivial task's submission.
+    (cloudpickle), which costs far more than the rest of a trivial task's submission. The
+    scheduler, which holds each task until a worker takes it and then pickles it again,
+    sees only the bytes: it never loads the function (it may not even be able to import
+    what the function needs) nor pickles it anew.
+
+    The bytes are compressed, which also hides the name `__main__` that a function pickled
+    by value carries: `distributed` pickles anything whose plain pickle contains that name
+    a second time, with cloudpickle, and the scheduler would pay that for every task.
     """
 
     __slots__ = ("blob",)
@@ -533,7 +546,10 @@ class _ShippedFunction:
         self.blob = blob
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_load_function, (self.blob,))
+        return (_ShippedFunction, (self.blob,))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _load_function(self.blob)(*args, **kwargs)
 
 
 class _ShippedFunctions:
@@ -556,7 +572,7 @@ class _ShippedFunctions:
             import cloudpickle
 
             try:
-                shipped = _ShippedFunction(cloudpickle.dumps(fn))
+                shipped = _ShippedFunction(zlib.compress(cloudpickle.dumps(fn)))
             except Exception:
                 return fn
             with self._lock:
@@ -569,7 +585,7 @@ def _load_function(blob: bytes) -> Callable[..., Any]:
     """On a worker: the function, unpickled once per process."""
     import cloudpickle
 
-    fn: Callable[..., Any] = cloudpickle.loads(blob)
+    fn: Callable[..., Any] = cloudpickle.loads(zlib.decompress(blob))
     return fn
 
 
