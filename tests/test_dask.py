@@ -146,6 +146,32 @@ def test_a_dying_worker_crashes_the_task_and_retries_apply(tmp_path):
     assert isinstance(crashed.result(raise_on_failure=False), WorkerLostError)
 
 
+def test_a_fetched_result_does_not_run_again_when_its_worker_dies_later(tmp_path):
+    """Once a small result is here, the cluster forgets it: Dask would otherwise compute
+    it again, silently, if the worker holding it died while the flow still held its future."""
+    runs = tmp_path / "runs"
+
+    @task
+    def record(path: Path) -> int:
+        with path.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return os.getpid()
+
+    @flow(task_runner=DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1}))
+    def kills_the_worker_after_the_result() -> int:
+        future = record.submit(runs)
+        worker_pid = future.result()
+        time.sleep(0.2)  # the runner lets the cluster forget the key meanwhile
+        os.kill(worker_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 3  # a recomputation shows up well within this
+        while time.monotonic() < deadline and len(runs.read_text().split()) < 2:
+            time.sleep(0.05)
+        return worker_pid
+
+    worker_pid = kills_the_worker_after_the_result()
+    assert runs.read_text().split() == [str(worker_pid)]
+
+
 def test_get_dask_client_inside_a_task_does_not_deadlock_a_one_thread_worker():
     def inc(x: int) -> int:
         return x + 1

@@ -405,3 +405,30 @@ def test_submit_inside_a_task_goes_to_the_flows_runner():
         return parent()
 
     assert nests() is True
+
+
+def test_a_finished_task_run_lets_go_of_its_arguments_without_waiting_for_gc(local_runner):
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    @task
+    def takes(payload: Payload) -> int:
+        return 1
+
+    @flow(task_runner=local_runner)
+    def passes_a_payload() -> bool:
+        payload = Payload()
+        ref = weakref.ref(payload)
+        future = takes.submit(payload)
+        future.result()
+        del payload
+        return ref() is None
+
+    gc.disable()  # freed by reference counting, when the run ends, not by a later GC pass
+    try:
+        assert passes_a_payload()
+    finally:
+        gc.enable()

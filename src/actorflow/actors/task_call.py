@@ -41,7 +41,8 @@ class TaskCall(TaskRunContext):
     flow_run: FlowRunContext | None
     attempt: int = 1
     worker: object = None
-    """Set by an in-process backend to what runs the call (to abandon it on timeout)."""
+    """Set by a backend to what runs the call (to abandon it on timeout); the Dask
+    backend clears it once the outcome is in."""
     _claim: threading.Lock = field(default_factory=threading.Lock)
 
     def claim(self) -> bool:

@@ -350,6 +350,9 @@ class TaskRunActor(LightActor):
         if not self._propose(state):
             return
         self._cancel_timer()
+        # Its arguments go now, not when a GC pass finds the actor and its call (a cycle).
+        self._call = None
+        self._args, self._kwargs = (), {}
         name = self.task_run_name
         level = INFO if state.type is StateType.COMPLETED else ERROR
         emit(task_run_logger, level, "Task run %r finished in state %s", name, state)

@@ -337,6 +337,11 @@ class _DaskBackend(Backend):
                 )
                 for _future, call in batch
             ]
+        # The batch's Dask futures die here, on the loop, where releasing one is cheap: the
+        # cluster forgets every result fetched here (a `_DaskResult` holds its own future).
+        # Held on, a result would be computed again, silently, if its worker died.
+        for _future, call in batch:
+            call.worker = None
         self._outcomes.put(outcomes)
 
     async def _outcomes_of(

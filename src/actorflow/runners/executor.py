@@ -155,6 +155,7 @@ class ExecutorBackend(Backend):
                     self._helpers -= 1
                     continue
             self._execute(call, worker)
+            del call
         return done()
 
     def runs_on_this_thread(self) -> bool:
@@ -198,6 +199,7 @@ class ExecutorBackend(Backend):
                 call = self._queue.popleft()
                 self._running += 1
             self._execute(call, worker)
+            del call  # not held (with its arguments) while this thread waits for the next
             with self._lock:
                 if worker.abandoned:
                     return
