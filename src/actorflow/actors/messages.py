@@ -37,6 +37,7 @@ __all__ = [
     "StopRunner",
     "StopSupervisor",
     "SubmitAttempt",
+    "SubmitRefused",
     "TaskOutcome",
     "TaskRunFinished",
     "TaskRunSubmitted",
@@ -240,6 +241,16 @@ class TaskOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitRefused:
+    """Backend -> task run: the backend could not take this attempt after all (e.g. its
+    arguments cannot be shipped): the run ends, without retries."""
+
+    task_run_id: str
+    attempt: int
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UpstreamFinished:
     """An upstream's future -> task run: that upstream task run reached its final state."""
 
@@ -338,5 +349,6 @@ Message = (
     | StopRunner
     | TaskStarted
     | TaskOutcome
+    | SubmitRefused
 )
 """Every message type."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pykka import ActorDeadError
 
 from actorflow._context import TaskRunContext, reset_current, set_current
-from actorflow.actors.messages import TaskOutcome, TaskStarted
+from actorflow.actors.messages import SubmitRefused, TaskOutcome, TaskStarted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,6 +71,13 @@ class TaskCall(TaskRunContext):
             TaskOutcome(
                 task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value
             )
+        )
+
+    def report_refused(self, error: BaseException) -> None:
+        """Tell the task run that the backend could not take this attempt after all (it
+        was accepted by `submit` and turned down later). Safe from any thread."""
+        self.task_run_ref.tell(
+            SubmitRefused(task_run_id=self.task_run_id, attempt=self.attempt, error=error)
         )
 
     def run_and_report(self) -> None:

@@ -22,6 +22,7 @@ from actorflow.actors.messages import (
     CancelTaskRun,
     RetryDue,
     SubmitAttempt,
+    SubmitRefused,
     TaskOutcome,
     TaskRunFinished,
     TaskRunSubmitted,
@@ -214,11 +215,22 @@ class TaskRunActor(LightActor):
                 msg = "the task runner of this flow run is not running"
                 raise TaskRunnerError(msg)  # noqa: TRY301
             backend.submit(call)
-        except TaskRunnerError as error:  # the runner is gone: not the task's doing
+        except Exception as error:
+            self._refused(error)
+
+    def _refused(self, error: BaseException) -> None:
+        """The backend could not take the current attempt: no retry."""
+        if isinstance(error, TaskRunnerError):  # the runner is gone: not the task's doing
             message = f"Task run could not be submitted: {error}"
             self._end(State(type=StateType.CRASHED, message=message, data=error))
-        except Exception as error:  # e.g. arguments the backend cannot ship
+        else:  # e.g. arguments the backend cannot ship
             self._end(self._failed(error))
+
+    @handles(SubmitRefused)
+    def _on_submit_refused(self, message: SubmitRefused) -> None:
+        if message.attempt == self._attempt and not self._state.is_final():
+            self._cancel_timer()
+            self._refused(message.error)
 
     def take_inline(self) -> TaskCall | None:
         """For the submitter of an inline run, once `start()` returned: the first attempt's

@@ -153,18 +153,21 @@ class _DaskBackend(Backend):
     """Owns one `distributed.Client` (and the cluster, when it created one).
 
     Thread rules: `start`/`shutdown` run on the runner actor's thread; `submit` and
-    `abandon` on any thread (`distributed.Client.submit` is thread-safe). Outcomes are
-    collected on the client's own event-loop thread: each finished Dask future is queued
-    there, and one coroutine gathers every queued result in a single `gather` call and
-    reports each to its task-run actor. No thread ever blocks on a Dask future.
+    `abandon` on any thread: they only queue work for the client's own event-loop thread,
+    which does everything else. It submits the queued calls to Dask in one pass (a
+    `Client.submit` made on another thread wakes the loop once per call, and every wake-up
+    hands the interpreter lock over), watches their Dask futures, gathers finished results
+    many at a time, and queues the outcomes for the backend's reporter thread, which
+    reports them to the task-run actors. No thread ever blocks on a Dask future.
     """
 
     def __init__(self, settings: DaskTaskRunner) -> None:
         self._settings = settings
         self._client: Any = None
         self._cluster: Any = None
-        self._submitted: list[tuple[Any, TaskCall]] = []  # guarded by _submitted_lock
-        self._submitted_lock = threading.Lock()
+        # Calls to submit, with their shipped functions; guarded by _queue_lock.
+        self._queue: list[tuple[Any, TaskCall]] = []
+        self._queue_lock = threading.Lock()
         # Touched only on the client's event-loop thread:
         self._watchers: set[Any] = set()  # asyncio futures
         self._finished: list[tuple[Any, TaskCall]] = []
@@ -242,35 +245,29 @@ class _DaskBackend(Backend):
                         runner_logger.exception("Reporting task run %r failed", call.task_run_name)
 
     def submit(self, call: TaskCall) -> None:
+        """Hand `call` to the client's event loop, which submits it to Dask (see the class
+        docs). A call it cannot submit (arguments that cannot be pickled) is refused later,
+        with `SubmitRefused`."""
+        client = self._client
+        if client is None or self._closing:
+            msg = "the Dask client of this flow run is closed"
+            raise TaskRunnerError(msg)
         if not call.claim():
             return
-        try:
-            with _quiet_serialization():
-                future = self._client.submit(
-                    _run_on_worker,
-                    self._functions.get(call.fn),
-                    call.args,
-                    call.kwargs,
-                    (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
-                    key=f"{call.task_run_name}-{call.task_run_id}-{call.attempt}",
-                    pure=False,
-                )
-        except Exception as error:
-            raise _explain_unpicklable(call, error) from error
-        call.worker = future
+        shipped = self._functions.get(call.fn)
         call.report_started()
-        with self._submitted_lock:  # one loop wake-up per burst of submissions, not per task
-            self._submitted.append((future, call))
-            wake = len(self._submitted) == 1
+        with self._queue_lock:  # one loop wake-up per burst of submissions, not per task
+            self._queue.append((shipped, call))
+            wake = len(self._queue) == 1
         if wake:
-            self._client.loop.add_callback(self._watch_submitted)
+            client.loop.add_callback(self._submit_queued)
 
     def abandon(self, call: TaskCall) -> None:
         """Cancel the call's Dask future, without waiting for the scheduler to answer."""
-        future = call.worker
         client = self._client
-        if future is not None and client is not None and hasattr(future, "key"):
-            client.loop.add_callback(client._cancel, [future])
+        if client is not None:
+            # After the call's own submission: the loop runs its callbacks in order.
+            client.loop.add_callback(self._cancel, call)
 
     def shutdown(self) -> None:
         self._closing = True  # results left on the cluster can no longer be fetched
@@ -288,15 +285,36 @@ class _DaskBackend(Backend):
 
     # -- on the client's event loop --------------------------------------------------------
 
-    def _watch_submitted(self) -> None:
+    def _submit_queued(self) -> None:
         import asyncio  # loaded with distributed, which has imported it already
 
-        with self._submitted_lock:
-            submitted, self._submitted = self._submitted, []
-        for future, call in submitted:
+        with self._queue_lock:
+            queued, self._queue = self._queue, []
+        client = self._client
+        for shipped, call in queued:
+            try:
+                with _quiet_serialization():
+                    future = client.submit(
+                        _run_on_worker,
+                        shipped,
+                        call.args,
+                        call.kwargs,
+                        (call.task_run_id, call.task_run_name, call.task_name, call.flow_run_name),
+                        key=f"{call.task_run_name}-{call.task_run_id}-{call.attempt}",
+                        pure=False,
+                    )
+            except Exception as error:  # the reporter says why (see _report)
+                self._outcomes.put([(call, _Refused(error, closing=self._closing), True)])
+                continue
+            call.worker = future
             watcher = asyncio.ensure_future(self._watch(future, call))
             self._watchers.add(watcher)  # held until done: the loop keeps only weak refs
             watcher.add_done_callback(self._watchers.discard)
+
+    async def _cancel(self, call: TaskCall) -> None:
+        future, client = call.worker, self._client
+        if future is not None and client is not None:
+            await client._cancel([future])
 
     async def _watch(self, future: Any, call: TaskCall) -> None:
         await future._state.wait()  # as distributed's own done-callbacks do
@@ -417,8 +435,26 @@ class _DaskBackend(Backend):
 def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
     if not raised and isinstance(value, _Raised):
         call.report_outcome(value.error, raised=True)
+    elif raised and isinstance(value, _Refused):
+        call.report_refused(value.explain(call))
     else:
         call.report_outcome(value, raised=raised)
+
+
+class _Refused:
+    """A call `Client.submit` turned down (on the loop), explained by the reporter thread:
+    finding the argument that cannot be pickled means pickling each one."""
+
+    __slots__ = ("closing", "error")
+
+    def __init__(self, error: Exception, *, closing: bool) -> None:
+        self.error = error
+        self.closing = closing
+
+    def explain(self, call: TaskCall) -> BaseException:
+        if self.closing:
+            return TaskRunnerError(f"the Dask client closed before it could submit: {self.error}")
+        return _explain_unpicklable(call, self.error)
 
 
 def _explain_failure(call: TaskCall, error: BaseException | None) -> BaseException:
