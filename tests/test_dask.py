@@ -421,3 +421,47 @@ def test_results_come_straight_from_the_workers_only_when_all_listen_on_loopback
 
     with Client(external_cluster, set_as_default=False) as client:  # the real thing
         assert _on_this_machine(client)
+
+
+def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
+    """A call the client's loop never got to submit is reported, so its run cannot hang."""
+    import pykka
+
+    from actorflow.actors.messages import SubmitRefused
+    from actorflow.actors.task_call import TaskCall
+    from actorflow.runners.dask import _ShippedFunctions
+
+    told: list[object] = []
+
+    class TaskRun(pykka.ThreadingActor):
+        def on_receive(self, message: object) -> None:
+            if message != "ping":
+                told.append(message)
+
+    backend = DaskTaskRunner(
+        cluster_kwargs={"processes": False, "n_workers": 1, "threads_per_worker": 1}
+    ).create_backend()
+    backend.start()
+    ref = TaskRun.start()
+    try:
+        call = TaskCall(
+            task_run_id="r1",
+            task_run_name="square-0",
+            task_name="square",
+            fn=square.fn,
+            args=(2,),
+            kwargs={},
+            task_run_ref=ref,
+            flow_run=None,
+        )
+        assert call.claim()
+        # As if the loop had stopped before its turn came: queued, never submitted.
+        backend._queue.append((_ShippedFunctions().get(call.fn), call))  # type: ignore[attr-defined]
+        backend.shutdown()
+        ref.ask("ping")  # every earlier message is handled by now
+    finally:
+        ref.stop()
+    (refused,) = told
+    assert isinstance(refused, SubmitRefused)
+    assert refused.task_run_id == "r1"
+    assert "closed" in str(refused.error)

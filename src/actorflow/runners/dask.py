@@ -278,6 +278,13 @@ class _DaskBackend(Backend):
             if self._cluster is not None:
                 self._cluster.close()
             self._client = self._cluster = None
+            with self._queue_lock:  # queued, and the loop stopped before submitting them
+                unsubmitted, self._queue = self._queue, []
+            if unsubmitted:
+                closed = RuntimeError("the client closed")
+                self._outcomes.put(
+                    [(call, _Refused(closed, closing=True), True) for _, call in unsubmitted]
+                )
             if self._reporter is not None:
                 self._outcomes.put(None)
                 self._reporter.join()
