@@ -216,6 +216,29 @@ def test_timeouts_are_retried():
     time.sleep(0.5)  # let the abandoned first attempt finish before the thread check
 
 
+def test_a_timed_out_attempt_finishing_during_the_retry_delay_does_not_stop_the_retry():
+    """The late outcome of the abandoned attempt arrives while the run waits for its retry
+    (the attempt number has not moved on yet): it must be ignored, and the retry happen."""
+    first_done = threading.Event()
+    attempts = []
+
+    @task(timeout_seconds=0.2, retries=1, retry_delay_seconds=0.6)
+    def slow_then_fast() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            time.sleep(0.4)  # ends inside the retry delay
+            first_done.set()
+            return "late"
+        return "retried"
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
+    def retries_after_a_delay() -> str:
+        return slow_then_fast.submit().result(timeout=10)  # TimeoutError: the run hung
+
+    assert retries_after_a_delay() == "retried"
+    assert first_done.is_set()
+
+
 def test_flow_retries(caplog):
     attempts = []
 

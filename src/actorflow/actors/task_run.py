@@ -228,7 +228,7 @@ class TaskRunActor(LightActor):
 
     @handles(SubmitRefused)
     def _on_submit_refused(self, message: SubmitRefused) -> None:
-        if message.attempt == self._attempt and not self._state.is_final():
+        if message.attempt == self._attempt and self._state.is_running():
             self._cancel_timer()
             self._refused(message.error)
 
@@ -258,8 +258,10 @@ class TaskRunActor(LightActor):
 
     @handles(TaskOutcome)
     def _on_outcome(self, outcome: TaskOutcome) -> None:
-        if outcome.attempt != self._attempt or self._state.is_final():
-            return  # an abandoned attempt's late outcome: never recorded
+        if outcome.attempt != self._attempt or not self._state.is_running():
+            # An abandoned attempt's late outcome (it timed out: the run is final, or
+            # waits for its retry under the same attempt number): never recorded.
+            return
         self._cancel_timer()
         if not outcome.raised:
             self._end(State._new(StateType.COMPLETED, data=outcome.value))

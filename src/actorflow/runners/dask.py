@@ -235,14 +235,8 @@ class _DaskBackend(Backend):
 
     def _report_outcomes(self) -> None:
         while (batch := self._outcomes.get()) is not None:
-            with console_held():  # the batch's "finished" lines: one write, not one each
-                for call, value, raised in batch:
-                    try:
-                        _report(call, value, raised=raised)
-                    except ActorDeadError:
-                        continue  # the task run ended already (timed out or cancelled)
-                    except Exception:
-                        runner_logger.exception("Reporting task run %r failed", call.task_run_name)
+            _report_all(batch)
+            del batch  # not held (with its results) while waiting for the next
 
     def submit(self, call: TaskCall) -> None:
         """Hand `call` to the client's event loop, which submits it to Dask (see the class
@@ -250,27 +244,33 @@ class _DaskBackend(Backend):
         with `SubmitRefused`."""
         client = self._client
         if client is None or self._closing:
-            msg = "the Dask client of this flow run is closed"
-            raise TaskRunnerError(msg)
+            raise _closed()
         if not call.claim():
             return
         shipped = self._functions.get(call.fn)
         call.report_started()
         with self._queue_lock:  # one loop wake-up per burst of submissions, not per task
+            if self._closing:  # checked with the append: shutdown drains under this lock
+                raise _closed()
             self._queue.append((shipped, call))
-            wake = len(self._queue) == 1
-        if wake:
-            client.loop.add_callback(self._submit_queued)
+            if len(self._queue) == 1:
+                client.loop.add_callback(self._submit_queued)
 
     def abandon(self, call: TaskCall) -> None:
         """Cancel the call's Dask future, without waiting for the scheduler to answer."""
         client = self._client
+        with self._queue_lock:
+            queued = [entry for entry in self._queue if entry[1] is call]
+            if queued:  # not submitted yet, and now it never will be
+                self._queue.remove(queued[0])
+                return
         if client is not None:
             # After the call's own submission: the loop runs its callbacks in order.
             client.loop.add_callback(self._cancel, call)
 
     def shutdown(self) -> None:
-        self._closing = True  # results left on the cluster can no longer be fetched
+        with self._queue_lock:  # from here on, submit() refuses
+            self._closing = True  # and results left on the cluster can no longer be fetched
         try:
             if self._client is not None:
                 self._client.close()
@@ -321,7 +321,10 @@ class _DaskBackend(Backend):
     async def _cancel(self, call: TaskCall) -> None:
         future, client = call.worker, self._client
         if future is not None and client is not None:
-            await client._cancel([future])
+            try:
+                await client._cancel([future])
+            except Exception:  # the client closed meanwhile: nothing left to cancel
+                runner_logger.debug("Cancelling %r failed", call.task_run_name, exc_info=True)
 
     async def _watch(self, future: Any, call: TaskCall) -> None:
         await future._state.wait()  # as distributed's own done-callbacks do
@@ -347,6 +350,7 @@ class _DaskBackend(Backend):
                 first = False
                 batch, self._finished = self._finished, []
                 await self._report_batch(batch)
+                del batch  # its fetched results' futures are released now, not after a pause
         finally:
             self._flushing = False
 
@@ -439,6 +443,17 @@ class _DaskBackend(Backend):
         return fetch
 
 
+def _report_all(batch: list[tuple[TaskCall, Any, bool]]) -> None:
+    with console_held():  # the batch's "finished" lines: one write, not one each
+        for call, value, raised in batch:
+            try:
+                _report(call, value, raised=raised)
+            except ActorDeadError:
+                continue  # the task run ended already (timed out or cancelled)
+            except Exception:
+                runner_logger.exception("Reporting task run %r failed", call.task_run_name)
+
+
 def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
     if not raised and isinstance(value, _Raised):
         call.report_outcome(value.error, raised=True)
@@ -446,6 +461,10 @@ def _report(call: TaskCall, value: Any, *, raised: bool) -> None:
         call.report_refused(value.explain(call))
     else:
         call.report_outcome(value, raised=raised)
+
+
+def _closed() -> TaskRunnerError:
+    return TaskRunnerError("the Dask client of this flow run is closed")
 
 
 class _Refused:
