@@ -61,33 +61,47 @@ class TaskCall(TaskRunContext):
         finally:
             reset_current(token)
 
-    def report_started(self) -> None:
-        """Tell the task run that its function is starting. Safe from any thread."""
-        self.task_run_ref.tell(TaskStarted(task_run_id=self.task_run_id, attempt=self.attempt))
+    def report_started(self) -> bool:
+        """Tell the task run that its function is starting. Safe from any thread.
+
+        False if the task run has ended meanwhile (cancelled or timed out): then the
+        function must not run.
+        """
+        try:
+            self.task_run_ref.tell(TaskStarted(task_run_id=self.task_run_id, attempt=self.attempt))
+        except ActorDeadError:
+            return False
+        return True
 
     def report_outcome(self, value: Any, *, raised: bool) -> None:
-        """Tell the task run what its function returned or raised. Safe from any thread."""
-        self.task_run_ref.tell(
-            TaskOutcome(
-                task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value
+        """Tell the task run what its function returned or raised. Safe from any thread;
+        a task run that has ended meanwhile ignores it."""
+        try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs per task run)
+            self.task_run_ref.tell(
+                TaskOutcome(
+                    task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value
+                )
             )
-        )
+        except ActorDeadError:
+            pass
 
     def report_refused(self, error: BaseException) -> None:
         """Tell the task run that the backend could not take this attempt after all (it
-        was accepted by `submit` and turned down later). Safe from any thread."""
-        self.task_run_ref.tell(
-            SubmitRefused(task_run_id=self.task_run_id, attempt=self.attempt, error=error)
-        )
+        was accepted by `submit` and turned down later). Safe from any thread; a task run
+        that has ended meanwhile ignores it."""
+        try:  # noqa: SIM105
+            self.task_run_ref.tell(
+                SubmitRefused(task_run_id=self.task_run_id, attempt=self.attempt, error=error)
+            )
+        except ActorDeadError:
+            pass
 
     def run_and_report(self) -> None:
         """Report start, run in this thread, report the outcome. Never raises.
 
         A task run that was stopped meanwhile refuses the reports; that is not an error here.
         """
-        try:
-            self.report_started()
-        except ActorDeadError:
+        if not self.report_started():
             return
         try:
             value = self.run()
@@ -95,7 +109,4 @@ class TaskCall(TaskRunContext):
             outcome, raised = error, True
         else:
             outcome, raised = value, False
-        try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs per task run)
-            self.report_outcome(outcome, raised=raised)
-        except ActorDeadError:
-            pass
+        self.report_outcome(outcome, raised=raised)
