@@ -191,14 +191,18 @@ def test_task_runner_argument_is_checked_at_decoration():
 
 
 def test_each_run_works_on_its_own_copy_of_the_runner():
-    runner = SequentialTaskRunner()
     seen = []
+
+    class RecordingRunner(SequentialTaskRunner):
+        def create_backend(self):
+            seen.append(self)
+            return super().create_backend()
+
+    runner = RecordingRunner()
 
     @flow(task_runner=runner)
     def records_runner():
-        context = current_flow_run()
-        assert context is not None
-        seen.append(context.task_runner)
+        assert current_flow_run() is not None
 
     records_runner()
     records_runner()

@@ -59,7 +59,7 @@ def test_messages_are_frozen_slotted_keyword_only(cls):
 @pytest.mark.parametrize("cls", MESSAGE_TYPES, ids=lambda c: c.__name__)
 def test_every_message_names_the_run_it_concerns(cls):
     names = {f.name for f in dataclasses.fields(cls)}
-    assert names & {"flow_run_id", "task_run_id", "supervisor_id"}
+    assert names & {"flow_run_id", "task_run_id", "supervisor_id", "run_id"}
 
 
 @given(st.one_of([message_strategy(cls) for cls in MESSAGE_TYPES]))

@@ -155,14 +155,15 @@ def test_bad_supervision_arguments():
     factor=st.floats(1, 5),
     jitter=st.floats(0, 1),
     n=st.integers(0, 2000),
+    draw=st.floats(0, 1, exclude_max=True),
 )
-def test_backoff_delays_stay_within_their_bounds(initial, maximum, factor, jitter, n):
+def test_backoff_delays_stay_within_their_bounds(initial, maximum, factor, jitter, n, draw):
     backoff = Backoff(initial=initial, maximum=maximum, factor=factor, jitter=jitter)
     try:
         base = min(maximum, initial * factor**n)
     except OverflowError:
         base = maximum
-    delay = backoff.delay(n)
+    delay = backoff.delay(n, draw)
     assert base <= delay <= base * (1 + jitter)
     assert delay <= maximum * (1 + jitter)
 

@@ -59,7 +59,7 @@ def test_launch_binds_arguments_before_anything_starts():
             system.launch(needs_x)
         with pytest.raises(TypeError, match="@flow"):
             system.launch(step, 1)  # type: ignore[arg-type]
-        assert system._runs == {}
+        assert system.runtime.runs == {}
 
 
 def test_result_raises_like_a_flow_call():

@@ -359,7 +359,7 @@ def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
     def loses_its_runner():
         context = current_flow_run()
         assert context is not None
-        context.runner_ref.stop(block=True, timeout=10)
+        context.backend.shutdown()  # as if its runner had died
         return where(return_state=True)
 
     state = loses_its_runner(return_state=True)
@@ -372,7 +372,7 @@ def test_tasks_submitted_after_the_runner_died_crash_instead_of_hanging():
     def inspects():
         context = current_flow_run()
         assert context is not None
-        context.runner_ref.stop(block=True, timeout=10)
+        context.backend.shutdown()  # as if its runner had died
         task_states.append(where(return_state=True))
 
     inspects(return_state=True)
@@ -390,7 +390,7 @@ def test_a_crashing_ledger_crashes_the_run_instead_of_hanging(caplog):
     def breaks_its_ledger():
         context = current_flow_run()
         assert context is not None
-        context.ledger_ref.tell(  # a malformed message: an unhashable id crashes the handler
+        context.port.ledger_ref.tell(  # a malformed message: an unhashable id crashes the handler
             TaskRunSubmitted(
                 flow_run_id=context.flow_run_id,
                 task_run_id=[],  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from actorflow import flow, task, get_run_logger
 ```
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from actorflow._annotations import allow_failure, unmapped
@@ -12,6 +13,7 @@ from actorflow._context import get_run_logger
 from actorflow._exceptions import (
     ActorflowError,
     FlowRunCancelled,
+    FlowRunTimeoutError,
     ForeignFutureError,
     MissingContextError,
     ResultNotAvailableError,
@@ -19,9 +21,11 @@ from actorflow._exceptions import (
     StateNotFinalError,
     SystemShutDownError,
     TaskRunnerError,
+    TaskRunTimeoutError,
     WorkerLostError,
 )
 from actorflow._sleep import sleep
+from actorflow.core.supervision import Backoff, Child, Group
 from actorflow.flows import Flow, flow
 from actorflow.futures import TaskFuture, as_completed, wait
 from actorflow.states import State, StateType
@@ -35,6 +39,7 @@ __all__ = [
     "Flow",
     "FlowRunCancelled",
     "FlowRunRef",
+    "FlowRunTimeoutError",
     "ForeignFutureError",
     "Group",
     "MissingContextError",
@@ -48,6 +53,7 @@ __all__ = [
     "Task",
     "TaskFuture",
     "TaskRunSnapshot",
+    "TaskRunTimeoutError",
     "TaskRunnerError",
     "WorkerLostError",
     "allow_failure",
@@ -62,22 +68,21 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-# The actor-system API loads on first use: `import actorflow` stays light for scripts that
-# only call flows. Type checkers see the names through the TYPE_CHECKING imports.
+# The actor runtime loads on first use (the first flow run, or one of these names):
+# `import actorflow` stays light for scripts that only define flows. Type checkers see
+# the names through the TYPE_CHECKING imports.
 _LAZY = {
-    "ActorSystem": "actorflow.actors.system",
-    "Backoff": "actorflow._supervision",
-    "Child": "actorflow._supervision",
-    "Group": "actorflow._supervision",
-    "FlowRunRef": "actorflow._runs",
-    "Supervisor": "actorflow._supervision",
-    "TaskRunSnapshot": "actorflow._runs",
+    "ActorSystem": "actorflow.system",
+    "FlowRunRef": "actorflow.actors.handle",
+    "Supervisor": "actorflow.actors.supervisor",
+    "TaskRunSnapshot": "actorflow.actors.messages",
 }
 
 if TYPE_CHECKING:
-    from actorflow._runs import FlowRunRef, TaskRunSnapshot
-    from actorflow._supervision import Backoff, Child, Group, Supervisor
-    from actorflow.actors.system import ActorSystem
+    from actorflow.actors.handle import FlowRunRef
+    from actorflow.actors.messages import TaskRunSnapshot
+    from actorflow.actors.supervisor import Supervisor
+    from actorflow.system import ActorSystem
 
 
 def __getattr__(name: str) -> Any:
@@ -85,8 +90,6 @@ def __getattr__(name: str) -> Any:
     if module is None:
         msg = f"module 'actorflow' has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -1,9 +1,12 @@
-"""Which run the current code belongs to.
+"""Which run the current code belongs to, and the runtime's entry points for it.
 
 A `ContextVar` holds the innermost run: a flow body's thread holds its `FlowRunContext`;
-the thread that executes a task holds a `TaskRunContext` for the duration of the call.
-Each context is an immutable snapshot of ids and names plus references to the owning
-actors, so reading it is safe from any thread.
+the thread that executes a task holds a `TaskRunContext` (the `TaskCall` being executed)
+for the duration of the call. A context is a snapshot of ids and names plus the run's
+*port*: the one documented, thread-safe way into the actor runtime for this run (see
+`FlowRunPort`). The decorators (`@task`, `@flow`) talk to the runtime only through it.
+
+This module sits below the backends and the actors: it imports neither.
 """
 
 from __future__ import annotations
@@ -13,46 +16,95 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from actorflow._exceptions import FlowRunCancelled, MissingContextError
 from actorflow._logging import flow_run_logger, task_run_logger
+from actorflow.core.events import SubmitRefused, TaskOutcome, TaskStarted
 
 if TYPE_CHECKING:
-    from pykka import ActorRef
+    from collections.abc import Callable
 
-    from actorflow.actors.light import ActorPool
-    from actorflow.actors.system import ActorSystem
-    from actorflow.actors.timer import Timer
-    from actorflow.runners.base import Backend, TaskRunner
+    from actorflow.core.policy import RetryPolicy
+    from actorflow.states import State
 
 __all__ = [
     "FlowRunContext",
+    "FlowRunPort",
+    "HelpingBackend",
     "RemoteTaskRunContext",
+    "RunHandle",
+    "TaskCall",
     "TaskRunContext",
+    "TaskRunRequest",
+    "current_flow_run",
     "current_run",
     "get_run_logger",
 ]
 
 
+class HelpingBackend(Protocol):
+    """What a waiting task needs of the backend that runs it (see `TaskFuture.wait`)."""
+
+    def runs_on_this_thread(self) -> bool:
+        """Whether the current thread executes this backend's calls (and so may help)."""
+
+    def help_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        """Run queued calls on this thread until `done()` or the timeout; returns `done()`."""
+
+
+class RunHandle(Protocol):
+    """A started flow run, as the thread that started it sees it."""
+
+    def wait(self, timeout: float | None = None) -> State | None:
+        """The final state, once the run has ended; None if `timeout` passed first."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRunRequest:
+    """What `@task` asks the runtime for: one task run of `fn` with these arguments."""
+
+    fn: Callable[..., Any]
+    task_name: str
+    task_key: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    upstreams: dict[str, tuple[Any, bool]]
+    """The futures this run waits for: task run id -> (`TaskFuture`, allowed to fail)."""
+    policy: RetryPolicy
+    inline: Literal["nested", "caller"] | None
+    """The submitter blocks on the result and may take the first attempt: "nested" (a
+    task calling a task) runs it right there; "caller" (the flow body) runs it there if
+    the runner has a free slot. None: the backend runs it."""
+
+
+class FlowRunPort(Protocol):
+    """The runtime's entry points for one flow run. Every method is safe from any thread;
+    they are the only way the decorators reach the actors."""
+
+    def start_task_run(self, request: TaskRunRequest, flow_run: FlowRunContext) -> Any:
+        """Start a task run and return its `TaskFuture`. With `request.inline`, the calling
+        thread may run the first attempt before this returns."""
+
+    def start_subflow(
+        self, flow: Any, args: tuple[Any, ...], kwargs: dict[str, Any], parent: FlowRunContext
+    ) -> RunHandle:
+        """Start a run of `flow` (a `Flow`) as a subflow of `parent`; returns at once."""
+
+
 @dataclass(slots=True, kw_only=True, eq=False)
 class FlowRunContext:
-    """The flow run that the current thread works for."""
+    """The flow run that the current thread works for. Safe to read from any thread."""
 
     flow_run_id: str
     flow_run_name: str
     flow_name: str
-    flow_run_ref: ActorRef[Any]
-    ledger_ref: ActorRef[Any]
-    runner_ref: ActorRef[Any]
-    task_runner: TaskRunner
-    backend: Backend | None
-    """The started backend task runs submit to (None if the runner is gone)."""
-    pool: ActorPool
-    timer: Timer
+    port: FlowRunPort
+    """The runtime's entry points for this run."""
+    backend: HelpingBackend | None
+    """The started backend (None if the runner is gone), for waiting tasks that help."""
     cancelled: threading.Event
     """Set by the flow-run actor when the run is cancelled; read by the body's calls."""
-    system: ActorSystem
     # Per task key, the counter behind `<task>-<key>-<n>` run names. `next()` on an
     # itertools.count is atomic under the GIL, so any thread of the run may draw from it.
     task_counters: dict[str, itertools.count[int]] = field(default_factory=dict)
@@ -102,6 +154,78 @@ class RemoteTaskRunContext(TaskRunContext):
     task_name: str
     flow_run: FlowRunContext | None = None
     flow_run_name: str = ""
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
+class TaskCall(TaskRunContext):
+    """One attempt at a task's function, the unit a backend executes.
+
+    Carries the function and its resolved arguments by reference, the attempt number, and
+    `report`, which delivers the attempt's events to its task run (the runtime gives it;
+    it returns False once the task run has ended). A call runs at most once: whoever runs
+    it must `claim()` it first. While it runs, it is also the thread's `TaskRunContext`.
+
+    Thread rules: every method is safe from any thread.
+    """
+
+    task_run_id: str
+    task_run_name: str
+    task_name: str
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    report: Callable[[object], bool]
+    flow_run: FlowRunContext | None
+    attempt: int = 1
+    worker: object = None
+    """Set by a backend to what runs the call (to abandon it on timeout); the Dask
+    backend clears it once the outcome is in."""
+    _claim: threading.Lock = field(default_factory=threading.Lock)
+
+    def claim(self) -> bool:
+        """True exactly once: for the first caller, who must then run the call."""
+        return self._claim.acquire(blocking=False)
+
+    @property
+    def flow_run_name(self) -> str:
+        return self.flow_run.flow_run_name if self.flow_run is not None else ""
+
+    def run(self) -> Any:
+        """Call the function in the current thread, inside the task run's context."""
+        token = _current.set(self)
+        try:
+            return self.fn(*self.args, **self.kwargs)
+        finally:
+            _current.reset(token)
+
+    def report_started(self) -> bool:
+        """Tell the task run that its function is starting. False if the task run has
+        ended meanwhile (cancelled or timed out): then the function must not run."""
+        return self.report(TaskStarted(task_run_id=self.task_run_id, attempt=self.attempt))
+
+    def report_outcome(self, value: Any, *, raised: bool) -> None:
+        """Tell the task run what its function returned or raised; a task run that has
+        ended meanwhile ignores it."""
+        self.report(
+            TaskOutcome(task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value)
+        )
+
+    def report_refused(self, error: BaseException) -> None:
+        """Tell the task run that the backend could not take this attempt after all (it
+        was accepted by `submit` and turned down later)."""
+        self.report(SubmitRefused(task_run_id=self.task_run_id, attempt=self.attempt, error=error))
+
+    def run_and_report(self) -> None:
+        """Report start, run in this thread, report the outcome. Never raises."""
+        if not self.report_started():
+            return
+        try:
+            value = self.run()
+        except BaseException as error:
+            outcome, raised = error, True
+        else:
+            outcome, raised = value, False
+        self.report_outcome(outcome, raised=raised)
 
 
 _current: contextvars.ContextVar[FlowRunContext | TaskRunContext | None] = contextvars.ContextVar(

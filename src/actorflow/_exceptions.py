@@ -8,6 +8,8 @@
     ├── ResultNotAvailableError    a result left on a Dask cluster that has shut down
     ├── TaskRunnerError            a task runner could not start or do its work
     │   └── WorkerLostError        the process running a task died (the run crashes)
+    ├── TaskRunTimeoutError        a task run exceeded its timeout_seconds (a TimeoutError)
+    ├── FlowRunTimeoutError        a flow run exceeded its timeout_seconds (a TimeoutError)
     └── ForeignFutureError         a future from another flow run was passed to a task
 
     FlowRunCancelled (BaseException) the flow run was cancelled: raised in its body at
@@ -23,12 +25,14 @@ from __future__ import annotations
 __all__ = [
     "ActorflowError",
     "FlowRunCancelled",
+    "FlowRunTimeoutError",
     "ForeignFutureError",
     "MissingContextError",
     "ResultNotAvailableError",
     "RunNotCompletedError",
     "StateNotFinalError",
     "SystemShutDownError",
+    "TaskRunTimeoutError",
     "TaskRunnerError",
     "WorkerLostError",
 ]
@@ -72,6 +76,18 @@ class WorkerLostError(TaskRunnerError):
 
     A task's `retries` apply to it, as to any failed attempt.
     """
+
+
+class TaskRunTimeoutError(ActorflowError, TimeoutError):
+    """A task run's attempt exceeded the task's `timeout_seconds`.
+
+    Its own type, so that a caller can tell it from a `TimeoutError` of its own waits
+    (`future.result(timeout=...)` raises the builtin `TimeoutError`).
+    """
+
+
+class FlowRunTimeoutError(ActorflowError, TimeoutError):
+    """A flow run's body exceeded the flow's `timeout_seconds`."""
 
 
 class FlowRunCancelled(BaseException):

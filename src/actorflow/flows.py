@@ -7,17 +7,13 @@ import inspect
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import current_flow_run
-from actorflow._names import flow_name_for
-from actorflow._policy import retry_policy
+from actorflow.core.names import flow_name_for
+from actorflow.core.policy import retry_policy
 from actorflow.runners.base import TaskRunner
 from actorflow.runners.sequential import SequentialTaskRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-
-    from actorflow._context import FlowRunContext
-    from actorflow.actors.flow_run import FlowRunHandle
-    from actorflow.actors.system import ActorSystem
 
 __all__ = ["Flow", "flow"]
 
@@ -86,7 +82,12 @@ class Flow(Generic[P, R]):
         parent = current_flow_run()
         if parent is not None:
             parent.check_cancelled()
-        handle = self.start(bound, system=None, parent=parent)
+            handle = parent.port.start_subflow(self, bound.args, bound.kwargs, parent)
+        else:
+            # The actor runtime loads on the first run, not on `import actorflow`.
+            from actorflow.actors.runtime import default_runtime  # noqa: PLC0415
+
+            handle = default_runtime().start_flow_run(self, bound.args, bound.kwargs, parent=None)
         state = handle.wait()
         assert state is not None
         if parent is not None:
@@ -99,31 +100,6 @@ class Flow(Generic[P, R]):
     def bind(self, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
         """Check arguments against the flow's signature: a `TypeError` naming the parameter."""
         return self._signature.bind(*args, **kwargs)
-
-    def start(
-        self,
-        bound: inspect.BoundArguments,
-        *,
-        system: ActorSystem | None,
-        parent: FlowRunContext | None,
-    ) -> FlowRunHandle:
-        """Start a run with bound arguments and return its handle at once (internal)."""
-        # The actor runtime loads on the first run, not on `import actorflow`.
-        from actorflow.actors.flow_run import start_flow_run
-        from actorflow.actors.system import default_system
-
-        if system is None:
-            system = parent.system if parent is not None else default_system()
-        return start_flow_run(
-            system=system,
-            fn=self.fn,
-            args=bound.args,
-            kwargs=bound.kwargs,
-            flow_name=self.name,
-            task_runner=self.task_runner,
-            policy=self.policy,
-            parent=parent,
-        )
 
 
 @overload

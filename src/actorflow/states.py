@@ -8,12 +8,12 @@ sequence of states; which moves are allowed is decided by one pure function,
 from __future__ import annotations
 
 import enum
-import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from actorflow._exceptions import RunNotCompletedError, StateNotFinalError
 from actorflow._results import RemoteResult
+from actorflow.core.clock import wall_now
 
 __all__ = [
     "FINAL_STATE_TYPES",
@@ -52,14 +52,14 @@ FINAL_STATE_TYPES: Final = frozenset(
 )
 """A run in a state of one of these types has ended; it accepts no further state."""
 
-# Wall-clock time that never goes backwards within a process: anchored to `time.time()`
-# once, advanced by `time.monotonic()`.
-_EPOCH: Final = time.time() - time.monotonic()
-
 
 def now() -> float:
-    """Seconds since the Unix epoch, never decreasing within this process."""
-    return _EPOCH + time.monotonic()
+    """Seconds since the Unix epoch, never decreasing within this process: the real clock.
+
+    The default timestamp of a `State` built by hand. The runtime stamps the states it
+    proposes with its system's clock instead (see `actorflow.clocks`).
+    """
+    return wall_now()
 
 
 _NO_DATA: Final = object()
@@ -81,7 +81,7 @@ class State:
     `Retrying`, `TimedOut`, `NotReady`) keep their base type."""
     message: str | None = None
     """Why the run is in this state, for people."""
-    timestamp: float = field(default_factory=now)
+    timestamp: float = field(default_factory=wall_now)
     """When the state was proposed, in seconds since the epoch (see `now`)."""
     data: Any = field(default=_NO_DATA, repr=False, compare=False)
     """The run's return value (for a completed run) or the exception that ended it."""
@@ -105,18 +105,19 @@ class State:
     def _new(
         cls,
         state_type: StateType,
+        timestamp: float,
         name: str = "",
         message: str | None = None,
         data: Any = _NO_DATA,
     ) -> State:
         """The runtime's constructor for states it proposes: the same value as
-        `State(type=..., ...)`, built about twice as fast (states are made three times per
-        task run). `state_type` must be a `StateType`."""
+        `State(type=..., timestamp=..., ...)`, built about twice as fast (states are made
+        three times per task run). `state_type` must be a `StateType`."""
         state = object.__new__(cls)
         _set_type(state, state_type)
         _set_name(state, name or _TITLES[state_type])
         _set_message(state, message)
-        _set_timestamp(state, _EPOCH + _monotonic())
+        _set_timestamp(state, timestamp)
         _set_data(state, data)
         return state
 
@@ -188,14 +189,17 @@ class State:
         return error
 
 
-def aggregate_states(states: list[State]) -> State:
+def aggregate_states(states: list[State], *, timestamp: float | None = None) -> State:
     """The final state of a flow run that returned nothing, or returned these states.
 
     - every state completed (or none at all): `Completed(message='All states completed.')`;
     - some FAILED or CRASHED: `Failed(message='<k>/<n> states failed.')`;
     - none failed but some CANCELLED: `Cancelled(message='<k>/<n> states cancelled.')`;
     - otherwise (some not final): `Failed(message='<k>/<n> states did not finish.')`.
+
+    The state is stamped `timestamp` (the real clock's time when not given).
     """
+    at = wall_now() if timestamp is None else timestamp
     n = len(states)
     failed = [s for s in states if s.type in (StateType.FAILED, StateType.CRASHED)]
     if failed:
@@ -203,6 +207,7 @@ def aggregate_states(states: list[State]) -> State:
             type=StateType.FAILED,
             message=f"{len(failed)}/{n} states failed.",
             data=failed[0].data if isinstance(failed[0].data, BaseException) else _NO_DATA,
+            timestamp=at,
         )
     cancelled = [s for s in states if s.type is StateType.CANCELLED]
     if cancelled:
@@ -210,11 +215,18 @@ def aggregate_states(states: list[State]) -> State:
             type=StateType.CANCELLED,
             message=f"{len(cancelled)}/{n} states cancelled.",
             data=cancelled[0].data if isinstance(cancelled[0].data, BaseException) else _NO_DATA,
+            timestamp=at,
         )
     unfinished = [s for s in states if not s.is_final()]
     if unfinished:
-        return State(type=StateType.FAILED, message=f"{len(unfinished)}/{n} states did not finish.")
-    return State(type=StateType.COMPLETED, message="All states completed.", data=None)
+        return State(
+            type=StateType.FAILED,
+            message=f"{len(unfinished)}/{n} states did not finish.",
+            timestamp=at,
+        )
+    return State(
+        type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at
+    )
 
 
 # Slot setters for State._new: a frozen dataclass forbids `setattr`, but its slots'
@@ -224,4 +236,3 @@ _set_name = State.__dict__["name"].__set__
 _set_message = State.__dict__["message"].__set__
 _set_timestamp = State.__dict__["timestamp"].__set__
 _set_data = State.__dict__["data"].__set__
-_monotonic = time.monotonic

@@ -9,16 +9,14 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from actorflow._annotations import allow_failure, collect_upstreams, unmapped
-from actorflow._context import FlowRunContext, TaskRunContext, current_run
+from actorflow._context import FlowRunContext, TaskRunContext, TaskRunRequest, current_run
 from actorflow._exceptions import ForeignFutureError, MissingContextError
-from actorflow._names import new_id, task_key
-from actorflow._policy import retry_policy
+from actorflow.core.names import task_key
+from actorflow.core.policy import retry_policy
 from actorflow.futures import TaskFuture
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from actorflow.actors.task_run import TaskRunActor
 
 __all__ = ["Task", "task"]
 
@@ -200,32 +198,20 @@ class Task(Generic[P, R]):
         *,
         inline: Literal["nested", "caller"] | None,
     ) -> TaskFuture[R]:
-        """Create the task run's actor. With `inline`, the caller blocks on the result and
-        takes the first attempt if it is ready: "nested" (a task calling a task) runs it
-        right here; "caller" (the flow body) runs it here if the runner has a free slot."""
+        """Ask the runtime for a task run. With `inline`, the caller blocks on the result and
+        may run the first attempt itself: see `TaskRunRequest.inline`."""
         upstreams = self._upstreams(flow_run, args, kwargs, wait_for)
-        index = flow_run.next_task_index(self.task_key)
-        task_run_name = f"{self.name}-{self.task_key}-{index}"
-        task_run_id = new_id()
-        future: TaskFuture[R] = TaskFuture(
-            task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=flow_run.flow_run_id
-        )
-        actor = _task_run_actor()(
-            task_run_id=task_run_id,
-            task_run_name=task_run_name,
-            task_name=self.name,
+        request = TaskRunRequest(
             fn=self.fn,
+            task_name=self.name,
+            task_key=self.task_key,
             args=args,
             kwargs=kwargs,
-            upstreams=upstreams,
+            upstreams=upstreams,  # type: ignore[arg-type]
             policy=self.policy,
-            flow_run=flow_run,
-            future=future,
-            inline=inline is not None,
+            inline=inline,
         )
-        actor._start_actor_loop()
-        if inline is not None:
-            _take_first_attempt(actor, flow_run, nested=inline == "nested")
+        future: TaskFuture[R] = flow_run.port.start_task_run(request, flow_run)
         return future
 
     def _upstreams(
@@ -254,36 +240,6 @@ class Task(Generic[P, R]):
                 )
                 raise ForeignFutureError(msg)
         return upstreams
-
-
-def _task_run_actor() -> type[TaskRunActor]:
-    """The task-run actor class. The actor runtime loads on the first task run, not on
-    `import actorflow`; after that this is a module-global lookup."""
-    global _TASK_RUN_ACTOR  # noqa: PLW0603  (a load-once cache)
-    if _TASK_RUN_ACTOR is None:
-        from actorflow.actors.task_run import TaskRunActor
-
-        _TASK_RUN_ACTOR = TaskRunActor
-    return _TASK_RUN_ACTOR
-
-
-_TASK_RUN_ACTOR: type[TaskRunActor] | None = None
-
-
-def _take_first_attempt(actor: TaskRunActor, flow_run: FlowRunContext, *, nested: bool) -> None:
-    """The submitter blocks on the result: run the parked first attempt on this thread —
-    always when nested in a running task, else if the runner has a free slot — or ask the
-    task run to submit it."""
-    call = actor.take_inline()
-    if call is None:
-        return
-    if nested:
-        if call.claim():
-            call.run_and_report()
-    elif flow_run.backend is None or not flow_run.backend.run_here(call):
-        from actorflow.actors.messages import SubmitAttempt  # loaded with the actors
-
-        actor.actor_ref.tell(SubmitAttempt(task_run_id=actor.task_run_id, attempt=1))
 
 
 def _positional_range(signature: inspect.Signature) -> range:

@@ -11,33 +11,27 @@ waking the flow-run actor's thread for each would cost a hand-off per message.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
-from pykka import ActorDeadError
-
-from actorflow._runs import TaskRunSnapshot
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import ActorPool, LightActor
 from actorflow.actors.messages import (
-    AllRunsFinished,
-    CancelFlowRun,
     CancelPending,
-    CancelTaskRun,
     ChildFlowRunFinished,
     ChildFlowRunStarted,
-    LedgerFailed,
     ReopenLedger,
     SealLedger,
     SnapshotTaskRuns,
     TaskRunFinished,
+    TaskRunSnapshot,
     TaskRunSubmitted,
 )
+from actorflow.actors.task_run import tell_if_alive
+from actorflow.core.events import AllRunsFinished, CancelFlowRun, CancelTaskRun, LedgerFailed
 
 if TYPE_CHECKING:
     from pykka import ActorRef
 
-    from actorflow.actors.flow_run import FlowRunHandle
     from actorflow.states import State
 
 __all__ = ["LedgerActor"]
@@ -63,13 +57,11 @@ class LedgerActor(LightActor):
         *,
         flow_run_id: str,
         flow_run_ref: ActorRef[Any],
-        handle: FlowRunHandle,
         pool: ActorPool,
     ) -> None:
         super().__init__(pool=pool)
         self._flow_run_id = flow_run_id
         self._flow_run_ref = flow_run_ref
-        self._run_handle = handle
         # Every task run of the flow run, in submission order: id -> its record.
         self._records: dict[str, _Record] = {}
         # Invariant: an id is in _pending from its Submitted/Started message to its Finished;
@@ -115,14 +107,18 @@ class LedgerActor(LightActor):
 
     @handles(CancelPending)
     def _on_cancel_pending(self, message: CancelPending) -> None:
+        self._cancel_pending(message.message)
+
+    def _cancel_pending(self, text: str) -> None:
+        """The one cancel path: each pending task run and subflow run gets the cancel
+        message its kind handles."""
         for run_id, ref in list(self._pending.items()):
             cancel: object
             if run_id in self._children:
-                cancel = CancelFlowRun(flow_run_id=run_id, message=message.message)
+                cancel = CancelFlowRun(flow_run_id=run_id, message=text)
             else:
-                cancel = CancelTaskRun(task_run_id=run_id, message=message.message)
-            with contextlib.suppress(ActorDeadError):
-                ref.tell(cancel)
+                cancel = CancelTaskRun(task_run_id=run_id, message=text)
+            tell_if_alive(ref, cancel)
 
     @handles(SnapshotTaskRuns)
     def _on_snapshot(self, _message: SnapshotTaskRuns) -> tuple[TaskRunSnapshot, ...]:
@@ -148,28 +144,15 @@ class LedgerActor(LightActor):
         # Death-watch: the flow run must hear of it, or it would wait for AllRunsFinished
         # forever. It ends Crashed; the task runs still pending are cancelled.
         error = exc_info[1]
-        for ref in self._pending.values():
-            with contextlib.suppress(ActorDeadError):
-                ref.tell(
-                    CancelTaskRun(
-                        task_run_id="", message=f"The flow run's ledger crashed: {error!r}"
-                    )
-                )
-        with contextlib.suppress(ActorDeadError):
-            self._flow_run_ref.tell(
-                LedgerFailed(
-                    flow_run_id=self._flow_run_id,
-                    message=f"The flow run's ledger crashed: {type(error).__name__}: {error}",
-                    error=error,
-                )
-            )
-        self.on_stop()
-
-    def on_stop(self) -> None:
-        # The run is over: leave the last snapshot where the run's holders can read it, and
-        # let go of this ledger (which holds every record) once it is there.
-        self._run_handle._task_runs = self._snapshot()
-        self._run_handle._ledger_ref = None
+        self._cancel_pending(f"The flow run's ledger crashed: {error!r}")
+        tell_if_alive(
+            self._flow_run_ref,
+            LedgerFailed(
+                flow_run_id=self._flow_run_id,
+                message=f"The flow run's ledger crashed: {type(error).__name__}: {error}",
+                error=error,
+            ),
+        )
 
     @handles(ReopenLedger)
     def _on_reopen(self, _message: ReopenLedger) -> None:
@@ -183,5 +166,9 @@ class LedgerActor(LightActor):
         if self._sealed and not self._pending and not self._reported:
             self._reported = True
             self._flow_run_ref.tell(
-                AllRunsFinished(flow_run_id=self._flow_run_id, states=tuple(self._final_states))
+                AllRunsFinished(
+                    flow_run_id=self._flow_run_id,
+                    states=tuple(self._final_states),
+                    snapshots=self._snapshot(),
+                )
             )

@@ -1,5 +1,7 @@
 """The messages actors exchange. Each is a frozen, slotted dataclass naming the runs it
-concerns; see `docs/design.md` for who sends what to whom.
+concerns; see `docs/design.md` for who sends what to whom. The events a state machine
+handles are defined with the machines (`actorflow.core.events`) and re-exported here:
+together they are every message.
 
 Fields hold plain data (ids, names, states) except where a docstring says *by reference*:
 results, exceptions and callables stay Python objects in this process and are never
@@ -11,9 +13,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from actorflow.core.events import (
+    ActorCrashed,
+    ActorStopped,
+    AllRunsFinished,
+    BodyFinished,
+    CancelFlowRun,
+    CancelTaskRun,
+    ChildRunEnded,
+    FlowRetryDue,
+    FlowRunCreated,
+    FlowTimeoutDue,
+    InlineDeclined,
+    LedgerFailed,
+    RestartDue,
+    RetryDue,
+    RunnerFailed,
+    RunnerStarted,
+    RunnerStopped,
+    StopSupervisor,
+    SubmitRefused,
+    SupervisorStarted,
+    TaskOutcome,
+    TaskRunCreated,
+    TaskStarted,
+    TimeoutDue,
+    UpstreamFinished,
+)
 from actorflow.states import State  # noqa: TC001  (resolved at run time by get_type_hints users)
 
 __all__ = [
+    "ActorCrashed",
+    "ActorStopped",
     "AllRunsFinished",
     "BodyFinished",
     "CancelFlowRun",
@@ -23,7 +54,9 @@ __all__ = [
     "ChildFlowRunStarted",
     "ChildRunEnded",
     "FlowRetryDue",
+    "FlowRunCreated",
     "FlowTimeoutDue",
+    "InlineDeclined",
     "LedgerFailed",
     "Message",
     "ReopenLedger",
@@ -36,10 +69,12 @@ __all__ = [
     "SnapshotTaskRuns",
     "StopRunner",
     "StopSupervisor",
-    "SubmitAttempt",
     "SubmitRefused",
+    "SupervisorStarted",
     "TaskOutcome",
+    "TaskRunCreated",
     "TaskRunFinished",
+    "TaskRunSnapshot",
     "TaskRunSubmitted",
     "TaskStarted",
     "TimeoutDue",
@@ -47,44 +82,11 @@ __all__ = [
 ]
 
 
-# --- to a flow-run actor -----------------------------------------------------------------
+# --- to a flow run's ledger --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunnerStarted:
-    """Runner -> flow run: the backend is up; the body may start."""
-
-    flow_run_id: str
-    backend: Any
-    """The started `Backend`, which task runs submit calls to (by reference)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunnerFailed:
-    """Runner -> flow run: the backend could not start or broke; the run crashes."""
-
-    flow_run_id: str
-    message: str
-    """What went wrong, for the crashed state's message."""
-    error: BaseException
-    """The exception raised by the backend (by reference)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LedgerFailed:
-    """Ledger -> flow run: the ledger crashed; the run cannot account for its task runs."""
-
-    flow_run_id: str
-    message: str
-    error: BaseException
-    """The exception that crashed the ledger (by reference)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunnerStopped:
-    """Runner -> flow run: the backend is shut down; the runner actor is stopping."""
-
-    flow_run_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,24 +134,6 @@ class ChildFlowRunFinished:
     state: State
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BodyFinished:
-    """Body thread -> its flow run: this attempt of the flow function returned or raised."""
-
-    flow_run_id: str
-    attempt: int
-    raised: bool
-    value: Any
-    """The returned value, or the exception raised (by reference)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AllRunsFinished:
-    """Ledger -> flow run: sealed, and every task run and subflow run has ended."""
-
-    flow_run_id: str
-    states: tuple[State, ...]
-    """The final state of each task run and subflow run, in the order they ended."""
 
 
 # --- to a flow run's ledger --------------------------------------------------------------
@@ -184,28 +168,7 @@ class ReopenLedger:
     flow_run_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FlowTimeoutDue:
-    """Timer -> flow run: the deadline of this attempt of the body has passed."""
 
-    flow_run_id: str
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelFlowRun:
-    """Parent's ledger (or a user) -> flow run: end now, cancelled, with this message."""
-
-    flow_run_id: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FlowRetryDue:
-    """Timer -> flow run: the delay before this retry of the body has passed."""
-
-    flow_run_id: str
-    attempt: int
 
 
 # --- to a runner actor -------------------------------------------------------------------
@@ -218,137 +181,68 @@ class StopRunner:
     flow_run_id: str
 
 
-# --- to a task-run actor -----------------------------------------------------------------
+
+
+
+
+
+
+
+
+# --- replies -----------------------------------------------------------------------------
+
+
+
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TaskStarted:
-    """Backend -> task run: this attempt of the task's function is starting."""
+class TaskRunSnapshot:
+    """One task run of a flow run, as it was when the snapshot was taken (the ledger's
+    reply to `SnapshotTaskRuns`)."""
 
     task_run_id: str
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskOutcome:
-    """Backend -> task run: this attempt of the task's function returned or raised."""
-
-    task_run_id: str
-    attempt: int
-    raised: bool
-    value: Any
-    """The returned value, or the exception raised (by reference)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SubmitRefused:
-    """Backend -> task run: the backend could not take this attempt after all (e.g. its
-    arguments cannot be shipped): the run ends, without retries."""
-
-    task_run_id: str
-    attempt: int
-    error: BaseException
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UpstreamFinished:
-    """An upstream's future -> task run: that upstream task run reached its final state."""
-
-    task_run_id: str
-    upstream_task_run_id: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SubmitAttempt:
-    """Submitter -> task run: it could not run the parked first attempt itself; submit it."""
-
-    task_run_id: str
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RetryDue:
-    """Timer -> task run: the delay before this attempt has passed."""
-
-    task_run_id: str
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TimeoutDue:
-    """Timer -> task run: the deadline of this attempt has passed."""
-
-    task_run_id: str
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelTaskRun:
-    """Ledger -> task run: end now, cancelled, with this message (if not ended already)."""
-
-    task_run_id: str
-    message: str
-
-
-# --- to a supervisor ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChildRunEnded:
-    """A supervised run's handle -> its supervisor: that run of child `index` ended."""
-
-    supervisor_id: str
-    index: int
-    generation: int
-    flow_run_id: str
-    state: State
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RestartDue:
-    """Timer -> supervisor: the backoff delay before restarting these children has passed."""
-
-    supervisor_id: str
-    indexes: tuple[int, ...]
-    generation: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StopSupervisor:
-    """Anyone -> supervisor: stop restarting; cancel the children, last started first."""
-
-    supervisor_id: str
+    task_run_name: str
+    task_name: str
+    state: State | None
+    history: tuple[State, ...]
+    """Every state the run went through so far (only the current one while it runs)."""
 
 
 Message = (
-    AllRunsFinished
-    | SealLedger
-    | RunnerStarted
-    | RunnerFailed
-    | RunnerStopped
-    | LedgerFailed
-    | TaskRunSubmitted
-    | TaskRunFinished
-    | ChildFlowRunStarted
-    | ChildFlowRunFinished
+    ActorCrashed
+    | ActorStopped
+    | AllRunsFinished
     | BodyFinished
-    | CancelPending
-    | ReopenLedger
-    | SnapshotTaskRuns
-    | FlowTimeoutDue
-    | FlowRetryDue
     | CancelFlowRun
-    | UpstreamFinished
-    | SubmitAttempt
-    | RetryDue
-    | TimeoutDue
+    | CancelPending
     | CancelTaskRun
+    | ChildFlowRunFinished
+    | ChildFlowRunStarted
     | ChildRunEnded
+    | FlowRetryDue
+    | FlowRunCreated
+    | FlowTimeoutDue
+    | InlineDeclined
+    | LedgerFailed
+    | ReopenLedger
     | RestartDue
-    | StopSupervisor
+    | RetryDue
+    | RunnerFailed
+    | RunnerStarted
+    | RunnerStopped
+    | SealLedger
+    | SnapshotTaskRuns
     | StopRunner
-    | TaskStarted
-    | TaskOutcome
+    | StopSupervisor
     | SubmitRefused
+    | SupervisorStarted
+    | TaskOutcome
+    | TaskRunCreated
+    | TaskRunFinished
+    | TaskRunSnapshot
+    | TaskRunSubmitted
+    | TaskStarted
+    | TimeoutDue
+    | UpstreamFinished
 )
 """Every message type."""

@@ -1,286 +1,297 @@
-"""The supervisor actor: restarts flow runs as OTP supervisors do, with backoff.
+"""The supervisor actor: the shell around a `SupervisorMachine`, and `Supervisor`, the
+handle users hold.
 
-A light actor. Each supervised run's handle tells it `ChildRunEnded`; restart delays are
-`RestartDue` messages from the timer, never a sleeping thread. Restart intensity (more than
-`max_restarts` restarts within `within_seconds`) makes it give up: it cancels its children
-and stops, keeping the last runs' states.
+A light actor. Each supervised run's handle tells it `ChildRunEnded` (with a random draw
+for the backoff's jitter); restart delays are `RestartDue` messages from the system's
+clock, never a sleeping thread.
+
+Thread rules: only the actor's handlers touch its fields and write its `Supervisor`
+handle; the handle's public methods are safe from any thread.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import functools
 import logging
 import random
-import time
+import threading
 from typing import TYPE_CHECKING, Any
 
-from pykka import ActorDeadError
-
 from actorflow._exceptions import SystemShutDownError
-from actorflow._runs import FlowRunRef
-from actorflow._supervision import Group
 from actorflow.actors.dispatch import handles
+from actorflow.actors.handle import FlowRunRef
 from actorflow.actors.light import LightActor
-from actorflow.actors.messages import ChildRunEnded, RestartDue, StopSupervisor
-from actorflow.states import StateType
+from actorflow.actors.task_run import tell_if_alive
+from actorflow.core import instructions as ins
+from actorflow.core.events import (
+    ActorCrashed,
+    ChildRunEnded,
+    RestartDue,
+    StopSupervisor,
+    SupervisorStarted,
+)
+from actorflow.core.supervision import Child, Group
+from actorflow.core.supervisor_machine import SupervisorMachine
+from actorflow.states import State, StateType
 
 if TYPE_CHECKING:
-    from actorflow._supervision import Backoff, Child, Strategy, Supervisor
-    from actorflow.actors.flow_run import FlowRunHandle
-    from actorflow.actors.system import ActorSystem
-    from actorflow.actors.timer import TimerHandle
+    from pykka import ActorRef
 
-__all__ = ["SupervisorActor"]
+    from actorflow.actors.handle import FlowRunHandle
+    from actorflow.actors.runtime import Runtime
+    from actorflow.core.clock import TimerHandle
+    from actorflow.core.supervision import Backoff, Strategy, SupervisorStatus
+
+__all__ = ["Supervisor", "SupervisorActor"]
 
 logger = logging.getLogger("actorflow.supervisors")
 
 
-class _ChildState:
-    __slots__ = ("consecutive", "generation", "handle", "started_at")
+class Supervisor:
+    """A running supervisor. Read from any thread; `stop()` waits, with a timeout."""
 
-    def __init__(self) -> None:
-        self.handle: FlowRunHandle | None = None
-        self.generation = 0
-        self.started_at = 0.0
-        self.consecutive = 0  # restarts in a row, for the backoff
+    def __init__(self, *, supervisor_id: str, children: int) -> None:
+        self.id = supervisor_id
+        self._lock = threading.Lock()
+        # Guarded by _lock; written only by the supervisor's actor.
+        self._runs: list[FlowRunRef] = []
+        self._current: list[FlowRunRef | None] = [None] * children
+        self._restarts = 0
+        self._status: SupervisorStatus = "running"
+        self._on_stopped: list[Any] = []
+        self._stopped = threading.Event()
+        self.children: list[Supervisor | None] = [None] * children
+        """The nested supervisors of `Group` children, once started."""
+        self.actor_ref: ActorRef[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Supervisor {self.status}: {self.restarts} restart(s), {len(self.runs)} run(s)>"
+
+    @property
+    def runs(self) -> list[FlowRunRef]:
+        """Every run the supervisor started, oldest first."""
+        with self._lock:
+            return list(self._runs)
+
+    @property
+    def current(self) -> FlowRunRef | None:
+        """The latest run of the first child (the only one, for `ActorSystem.supervise`)."""
+        with self._lock:
+            return self._current[0]
+
+    def current_runs(self) -> tuple[FlowRunRef | None, ...]:
+        """The latest run of each child, in child order."""
+        with self._lock:
+            return tuple(self._current)
+
+    @property
+    def restarts(self) -> int:
+        with self._lock:
+            return self._restarts
+
+    @property
+    def status(self) -> SupervisorStatus:
+        with self._lock:
+            return self._status
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop restarting and cancel the children (last started first); wait until they
+        have ended. Returns False if `timeout` passed first."""
+        ref = self.actor_ref
+        if ref is not None:
+            tell_if_alive(ref, StopSupervisor(supervisor_id=self.id))
+        return self._stopped.wait(timeout)
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until the supervisor has stopped or given up and its children have ended."""
+        return self._stopped.wait(timeout)
+
+    def done(self) -> bool:
+        """Whether the supervisor has stopped or given up and its children have ended."""
+        return self._stopped.is_set()
+
+    # -- for the supervisor's actor only --------------------------------------------------
+
+    def _started(self, index: int, run: FlowRunRef) -> None:
+        with self._lock:
+            self._runs.append(run)
+            self._current[index] = run
+
+    def _restarted(self) -> None:
+        with self._lock:
+            self._restarts += 1
+
+    def _set_status(self, status: SupervisorStatus) -> None:
+        with self._lock:
+            self._status = status
+
+    def _add_stopped_callback(self, fn: Any) -> None:
+        with self._lock:
+            if not self._stopped.is_set():
+                self._on_stopped.append(fn)
+                return
+        fn(self)
+
+    def _mark_stopped(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            callbacks, self._on_stopped = self._on_stopped, []
+        for fn in callbacks:
+            fn(self)
+
+
+def _group_state(supervisor: Supervisor) -> State:
+    """A nested group's end, as its parent sees it: a child run that failed or was stopped."""
+    if supervisor.status == "gave_up":
+        return State(type=StateType.FAILED, message="The supervisor group gave up")
+    return State(type=StateType.CANCELLED, message="The supervisor group was stopped")
 
 
 class SupervisorActor(LightActor):
-    """Starts its children in order and restarts them by their policy and its strategy."""
+    """Feeds its supervisor's machine and carries out what it says; see the module docs."""
 
     def __init__(
         self,
         *,
         supervisor: Supervisor,
-        system: ActorSystem,
+        runtime: Runtime,
         children: list[Child | Group],
         strategy: Strategy,
         max_restarts: int,
         within_seconds: float,
         backoff: Backoff,
     ) -> None:
-        super().__init__(pool=system.pool)
+        super().__init__(pool=runtime.pool)
         self._supervisor = supervisor
-        self._system = system
+        self._runtime = runtime
+        self._clock = runtime.clock
         self._children = children
-        self._states = [_ChildState() for _ in children]
-        self._strategy = strategy
-        self._max_restarts = max_restarts
-        self._within = within_seconds
-        self._backoff = backoff
-        self._restart_times: collections.deque[float] = collections.deque()
+        self._machine = SupervisorMachine(
+            supervisor_id=supervisor.id,
+            restarts=[c.restart for c in children],
+            strategy=strategy,
+            max_restarts=max_restarts,
+            within_seconds=within_seconds,
+            backoff=backoff,
+        )
+        # What each child runs now: a flow run's handle, or a nested group's supervisor.
+        self._current: list[FlowRunHandle | Supervisor | None] = [None] * len(children)
         self._timer: TimerHandle | None = None
-        self._stopping = False
         self._rng = random.Random()  # noqa: S311  (jitter, not secrets)
+        self._feeding = False
+        self._backlog: list[object] = []
 
     def on_start(self) -> None:
-        for index in range(len(self._children)):
-            self._start_child(index)
+        self._feed(SupervisorStarted(supervisor_id=self._supervisor.id))
 
-    def _start_child(self, index: int) -> None:
-        child, state = self._children[index], self._states[index]
-        if isinstance(child, Group):
-            self._start_group(index, child)
-            return
-        bound = child.flow.bind(*child.args, **child.kwargs)
-        handle = child.flow.start(bound, system=self._system, parent=None)
-        state.handle = handle
-        state.generation += 1
-        state.started_at = time.monotonic()
-        self._supervisor._started(index, FlowRunRef(handle, system=self._system))
-        message = ChildRunEnded(
-            supervisor_id=self._supervisor.id,
-            index=index,
-            generation=state.generation,
-            flow_run_id=handle.flow_run_id,
-            state=handle.state or _PENDING,
-        )
-        handle.add_done_callback(functools.partial(_tell_ended, self.actor_ref, message))
-
-    def _start_group(self, index: int, group: Group) -> None:
-        state = self._states[index]
-        nested = self._system.supervisor(
-            strategy=group.strategy,
-            children=list(group.children),
-            max_restarts=group.max_restarts,
-            within_seconds=group.within_seconds,
-            backoff=group.backoff,
-        )
-        run = _GroupRun(nested)
-        state.handle = run  # type: ignore[assignment]
-        state.generation += 1
-        state.started_at = time.monotonic()
-        self._supervisor.children[index] = nested
-        message = ChildRunEnded(
-            supervisor_id=self._supervisor.id,
-            index=index,
-            generation=state.generation,
-            flow_run_id=nested.id,
-            state=_PENDING,
-        )
-        nested._add_stopped_callback(
-            lambda _s: _tell_ended(self.actor_ref, message, run)  # type: ignore[arg-type]
-        )
-
-    @handles(ChildRunEnded)
-    def _on_child_ended(self, message: ChildRunEnded) -> None:
-        state = self._states[message.index]
-        if message.generation != state.generation:
-            return  # a run this supervisor already replaced
-        final = state.handle.state if state.handle is not None else None
-        state.handle = None
-        if self._stopping:
-            self._stop_next()
-            return
-        if not self._needs_restart(self._children[message.index].restart, final):
-            return
-        now = time.monotonic()
-        if now - state.started_at > self._backoff.maximum:
-            state.consecutive = 0  # it ran long enough: start the backoff over
-        self._restart_times.append(now)
-        while self._restart_times and now - self._restart_times[0] > self._within:
-            self._restart_times.popleft()
-        if len(self._restart_times) > self._max_restarts:
-            self._give_up()
-            return
-        indexes = self._to_restart(message.index)
-        for index in indexes:
-            if index != message.index:  # stopped so that it restarts with the others
-                other = self._states[index]
-                other.generation += 1  # its coming end is expected, not a failure
-                if other.handle is not None:
-                    other.handle.cancel("Restarted by its supervisor")
-                    other.handle = None
-        delay = self._backoff.delay(state.consecutive, self._rng)
-        state.consecutive += 1
-        due = RestartDue(
-            supervisor_id=self._supervisor.id,
-            indexes=indexes,
-            generation=state.generation,
-        )
-        self._timer = self._system.timer.call_later(
-            delay, functools.partial(_tell, self.actor_ref, due)
-        )
-
-    @staticmethod
-    def _needs_restart(restart: str, final: Any) -> bool:
-        if restart == "permanent":
-            return True
-        if restart == "transient":
-            return final is not None and final.type in (StateType.FAILED, StateType.CRASHED)
-        return False
-
-    def _to_restart(self, index: int) -> tuple[int, ...]:
-        if self._strategy == "one_for_all":
-            return tuple(range(len(self._children)))
-        if self._strategy == "rest_for_one":
-            return tuple(range(index, len(self._children)))
-        return (index,)
-
-    @handles(RestartDue)
-    def _on_restart_due(self, message: RestartDue) -> None:
-        self._timer = None
-        if self._stopping:
-            return
-        self._supervisor._restarted()
-        try:
-            for index in message.indexes:
-                if self._states[index].handle is None:
-                    self._start_child(index)
-        except SystemShutDownError:  # the system is shutting down: so do we
-            self._supervisor._set_status("stopped")
-            self._stop_children()
+    @handles(ChildRunEnded, RestartDue, StopSupervisor)
+    def _on_event(self, event: object) -> None:
+        self._feed(event)
 
     def on_failure(self, *exc_info: Any) -> None:
         # Never die silently: whoever waits on the supervisor must hear of it.
-        logger.error("Supervisor %s crashed", self._supervisor.id, exc_info=exc_info)
-        self._supervisor._set_status("gave_up")
-        for state in self._states:
-            if state.handle is not None:
-                state.handle.cancel("Its supervisor crashed")
-        self._supervisor._mark_stopped()
+        self._feeding = False
+        self._backlog.clear()
+        self._feed(ActorCrashed(run_id=self._supervisor.id, error=exc_info[1]))
 
-    def _give_up(self) -> None:
-        logger.error(
-            "Supervisor %s gave up: more than %d restart(s) within %s second(s)",
-            self._supervisor.id,
-            self._max_restarts,
-            self._within,
-        )
-        self._supervisor._set_status("gave_up")
-        self._stop_children()
-
-    @handles(StopSupervisor)
-    def _on_stop(self, _message: StopSupervisor) -> None:
-        if self._stopping:
+    def _feed(self, event: object) -> None:
+        if self._feeding:
+            self._backlog.append(event)
             return
-        self._supervisor._set_status("stopped")
-        self._stop_children()
+        self._feeding = True
+        try:
+            for instruction in self._machine.handle(event, self._clock.now()):
+                self._execute(instruction)
+            while self._backlog:
+                queued = self._backlog.pop(0)
+                for instruction in self._machine.handle(queued, self._clock.now()):
+                    self._execute(instruction)
+        finally:
+            self._feeding = False
 
-    def _stop_children(self) -> None:
-        self._stopping = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._stop_next()
+    def _execute(self, instruction: Any) -> None:  # noqa: C901  (one branch per instruction)
+        kind = type(instruction)
+        if kind is ins.StartChild:
+            self._start_child(instruction.index, instruction.generation)
+        elif kind is ins.CancelChild:
+            self._cancel_child(instruction.index, instruction.message)
+        elif kind is ins.StartTimer:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._clock.call_later(
+                instruction.delay,
+                functools.partial(tell_if_alive, self.actor_ref, instruction.message),
+            )
+        elif kind is ins.CancelTimer:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        elif kind is ins.CountRestart:
+            self._supervisor._restarted()
+        elif kind is ins.GiveUp:
+            self._supervisor._set_status("gave_up")
+        elif kind is ins.Log:
+            logger.log(instruction.level, instruction.msg, *instruction.args)
+        elif kind is ins.SupervisorDone:
+            self._supervisor._set_status(instruction.status)
+            self._supervisor._mark_stopped()
+            self._stop()
+        else:  # pragma: no cover - a machine instruction this shell does not know
+            msg = f"SupervisorActor cannot carry out {instruction!r}"
+            raise TypeError(msg)
 
-    def _stop_next(self) -> None:
-        """Stop the children one at a time, last started first, as OTP does: cancel the
-        latest one still running; its `ChildRunEnded` brings us back here for the next."""
-        for state in reversed(self._states):
-            if state.handle is not None and not state.handle.done():
-                state.handle.cancel("Stopped by its supervisor")
+    def _start_child(self, index: int, generation: int) -> None:
+        child = self._children[index]
+        ended = functools.partial(self._tell_ended, index, generation)
+        try:
+            if isinstance(child, Group):
+                nested = self._runtime.start_supervisor(
+                    strategy=child.strategy,
+                    children=list(child.children),
+                    max_restarts=child.max_restarts,
+                    within_seconds=child.within_seconds,
+                    backoff=child.backoff,
+                )
+                self._current[index] = nested
+                self._supervisor.children[index] = nested
+                nested._add_stopped_callback(lambda s: ended(_group_state(s), s.id))
                 return
-        self._supervisor._mark_stopped()
-        self._stop()
+            handle = self._runtime.start_flow_run(child.flow, child.args, child.kwargs, parent=None)
+        except SystemShutDownError:  # the system is shutting down: so do we
+            self._feed(StopSupervisor(supervisor_id=self._supervisor.id))
+            self._feed(
+                ChildRunEnded(
+                    supervisor_id=self._supervisor.id,
+                    index=index,
+                    generation=generation,
+                    flow_run_id="",
+                    state=None,
+                )
+            )
+            return
+        self._current[index] = handle
+        self._supervisor._started(index, FlowRunRef(handle))
+        handle.add_done_callback(lambda h: ended(h.state, h.flow_run_id))
 
+    def _tell_ended(self, index: int, generation: int, state: State | None, run_id: str) -> None:
+        """A child's done-callback, on whichever thread ended it: tell this actor."""
+        tell_if_alive(
+            self.actor_ref,
+            ChildRunEnded(
+                supervisor_id=self._supervisor.id,
+                index=index,
+                generation=generation,
+                flow_run_id=run_id,
+                state=state,
+                jitter=self._rng.random(),
+            ),
+        )
 
-class _GroupRun:
-    """A nested group, seen by its parent supervisor as one child run."""
-
-    def __init__(self, supervisor: Supervisor) -> None:
-        self.supervisor = supervisor
-        self.flow_run_id = supervisor.id
-
-    @property
-    def state(self) -> Any:
-        from actorflow.states import State
-
-        if not self.supervisor._stopped.is_set():
-            return State(type=StateType.RUNNING)
-        if self.supervisor.status == "gave_up":
-            return State(type=StateType.FAILED, message="The supervisor group gave up")
-        return State(type=StateType.CANCELLED, message="The supervisor group was stopped")
-
-    def done(self) -> bool:
-        return self.supervisor._stopped.is_set()
-
-    def cancel(self, message: str) -> None:
-        del message
-        ref = self.supervisor.actor_ref
-        if ref is not None:
-            _tell(ref, StopSupervisor(supervisor_id=self.supervisor.id))
-
-
-def _tell(ref: Any, message: object) -> None:
-    with contextlib.suppress(ActorDeadError):
-        ref.tell(message)
-
-
-def _tell_ended(ref: Any, message: ChildRunEnded, handle: FlowRunHandle) -> None:
-    """A supervised run's done-callback: report its end, with its final state."""
-    import dataclasses
-
-    final = handle.state or message.state
-    _tell(ref, dataclasses.replace(message, state=final))
-
-
-def _pending() -> Any:
-    from actorflow.states import State
-
-    return State(type=StateType.PENDING)
-
-
-_PENDING = _pending()
+    def _cancel_child(self, index: int, message: str) -> None:
+        current = self._current[index]
+        if isinstance(current, Supervisor):
+            ref = current.actor_ref
+            if ref is not None:
+                tell_if_alive(ref, StopSupervisor(supervisor_id=current.id))
+        elif current is not None:
+            current.cancel(message)

@@ -1,144 +1,144 @@
-"""The task-run actor: owns one task run's state, from submission to its final state.
+"""The task-run actor: the shell around one task run's `TaskRunMachine`.
 
 A `LightActor`: it has no thread; its handlers run on the thread that messages it (the
-flow body when submitting, a backend thread when reporting, the timer) or on the system's
-actor pool. It waits for its upstreams by receiving messages, never by blocking a thread.
+flow body when submitting, a backend thread when reporting, the clock's thread) or on the
+system's actor pool. Every message becomes an event for the machine, stamped with the
+clock's time; the shell carries out the machine's instructions (publish a state, hand an
+attempt to the backend, start a timer, write a line, resolve the future). It holds no
+rule of its own.
+
+Thread rules: only the actor's handlers touch its fields. The one entry point for other
+threads is `take_inline()`, for the thread that submitted an inline run (it is guarded by
+`_inline_lock`).
 """
 
 from __future__ import annotations
 
 import functools
-from logging import ERROR, INFO, WARNING
-from typing import TYPE_CHECKING, Any
+import threading
+from typing import TYPE_CHECKING, Any, Final
 
 from pykka import ActorDeadError
 
 from actorflow._annotations import resolve_upstreams
+from actorflow._context import TaskCall
 from actorflow._exceptions import TaskRunnerError
 from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
-from actorflow.actors.messages import (
+from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
+from actorflow.core.events import (
+    ActorCrashed,
     CancelTaskRun,
+    InlineDeclined,
     RetryDue,
-    SubmitAttempt,
     SubmitRefused,
     TaskOutcome,
-    TaskRunFinished,
-    TaskRunSubmitted,
+    TaskRunCreated,
     TaskStarted,
     TimeoutDue,
+    Upstream,
     UpstreamFinished,
 )
-from actorflow.actors.task_call import TaskCall
-from actorflow.states import State, StateType
-from actorflow.transitions import decide
+from actorflow.core.instructions import (
+    AbandonAttempt,
+    CancelTimer,
+    FinishTaskRun,
+    Log,
+    RecordState,
+    StartTimer,
+    SubmitAttempt,
+)
+from actorflow.core.task_run_machine import TaskRunMachine
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from pykka import ActorRef
 
-    from actorflow._context import FlowRunContext
-    from actorflow._policy import RetryPolicy
-    from actorflow.actors.timer import TimerHandle
+    from actorflow._context import FlowRunContext, TaskRunRequest
+    from actorflow.actors.run_port import ActorRunPort
+    from actorflow.core.clock import TimerHandle
     from actorflow.futures import TaskFuture
+    from actorflow.states import State
 
-__all__ = ["TaskRunActor", "failure_message"]
+__all__ = ["TaskRunActor", "tell_if_alive"]
+
+# Guards every task run's `_parked` and `_inline_taken` (held for a few instructions, by
+# an inline submitter and its task run's handlers only: one lock for all is cheaper than
+# one per run).
+_inline_lock: Final = threading.Lock()
 
 
-def failure_message(kind: str, error: BaseException) -> str:
-    """`<Kind> run encountered an exception: <ExcType>: <message>`."""
-    return f"{kind} run encountered an exception: {type(error).__name__}: {error}"
-
-
-def _tell_if_alive(ref: ActorRef[Any], message: object) -> None:
-    try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs per task run)
+def tell_if_alive(ref: ActorRef[Any], message: object) -> bool:
+    """`ref.tell(message)`; False, and nothing else, if the actor has stopped."""
+    try:
         ref.tell(message)
     except ActorDeadError:
-        pass
+        return False
+    return True
 
 
-def _tell_when_done(ref: ActorRef[Any], message: object, _future: object) -> None:
+def _tell_when_done(ref: ActorRef[Any], task_run_id: str, future: TaskFuture[Any]) -> None:
     """A done-callback of an upstream's future: tell the downstream task run."""
-    _tell_if_alive(ref, message)
+    state = future.state
+    assert state is not None
+    tell_if_alive(
+        ref,
+        UpstreamFinished(
+            task_run_id=task_run_id, upstream_task_run_id=future.task_run_id, state=state
+        ),
+    )
 
 
 class TaskRunActor(LightActor):
-    """Proposes each state of its run through `decide`, and reports the end.
-
-    PENDING (created) -> waits for `UpstreamFinished` from each unfinished upstream ->
-    submits attempt 1 to the backend -> `TaskStarted`: RUNNING -> `TaskOutcome`: COMPLETED,
-    or FAILED, or a retry: AwaitingRetry (SCHEDULED), `RetryDue` from the timer, next
-    attempt, `TaskStarted`: Retrying (RUNNING)... An upstream that did not complete ends the
-    run `NotReady` (CANCELLED) without running it. A `TimeoutDue` for the running attempt
-    abandons it: TimedOut (FAILED), or a retry. `CancelTaskRun` ends it CANCELLED. The final
-    state goes to the ledger (`TaskRunFinished`) and to the `TaskFuture`; then the actor
-    stops, and messages about older attempts are refused.
-    """
+    """Feeds its run's machine and carries out what it says; see the module docs."""
 
     def __init__(
         self,
         *,
         task_run_id: str,
         task_run_name: str,
-        task_name: str,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        upstreams: dict[str, tuple[TaskFuture[Any], bool]],
-        policy: RetryPolicy,
+        request: TaskRunRequest,
+        port: ActorRunPort,
         flow_run: FlowRunContext,
         future: TaskFuture[Any],
-        inline: bool,
     ) -> None:
-        """Runs in the submitting thread. With `inline`, the submitter, which blocks on the
-        result, may take the first attempt and run it itself: see `take_inline`."""
-        super().__init__(pool=flow_run.pool)
+        """Runs in the submitting thread."""
+        super().__init__(pool=port.pool)
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
-        self._task_name = task_name
-        self._fn = fn
-        self._args = args
-        self._kwargs = kwargs
-        self._upstreams = upstreams
-        self._waiting: set[str] = set()
-        self._policy = policy
+        self._fn = request.fn
+        self._task_name = request.task_name
+        self._upstreams = request.upstreams
+        self._args = request.args
+        self._kwargs = request.kwargs
+        self._port = port
         self._flow_run = flow_run
         self._future = future
+        self._clock = port.clock
+        self._machine = TaskRunMachine(
+            task_run_id=task_run_id,
+            task_run_name=task_run_name,
+            policy=request.policy,
+            inline=request.inline is not None,
+            created_at=self._clock.now(),
+        )
+        future._set_state(self._machine.state)
         self._call: TaskCall | None = None
-        self._attempt = 0
         self._timer: TimerHandle | None = None
-        self._inline = inline
-        self._inline_taken = False  # guarded by the inbox lock: see take_inline
-        state = State._new(StateType.PENDING)
-        self._history: list[State] = [state]
-        future._set_state(state)
+        self._report = functools.partial(tell_if_alive, self.actor_ref)
+        # Guarded by _inline_lock: see take_inline.
+        self._parked: TaskCall | None = None
+        self._inline_taken = False
+        # Events raised while instructions run wait here, so the machine sees one at a time.
+        self._feeding = False
+        self._backlog: list[object] = []
 
-    # -- the state -------------------------------------------------------------------------
-
-    @property
-    def _state(self) -> State:
-        return self._history[-1]
-
-    def _propose(self, state: State) -> bool:
-        decision = decide(self._state, state)
-        if not decision:
-            task_run_logger.debug(
-                "Task run %r rejected %s: %s", self.task_run_name, state, decision.reason
-            )
-            return False
-        self._history.append(state)
-        self._future._set_state(state)
-        return True
-
-    # -- submission and upstreams ----------------------------------------------------------
+    # -- events in ----------------------------------------------------------------------
 
     def on_start(self) -> None:
-        flow_run = self._flow_run
-        flow_run.ledger_ref.tell(
+        self._port.ledger_ref.tell(
             TaskRunSubmitted(
-                flow_run_id=flow_run.flow_run_id,
+                flow_run_id=self._port.flow_run_id,
                 task_run_id=self.task_run_id,
                 task_run_name=self.task_run_name,
                 task_name=self._task_name,
@@ -146,246 +146,191 @@ class TaskRunActor(LightActor):
                 future=self._future,
             )
         )
-        emit(task_run_logger, INFO, "Submitting task run %r to task runner...", self.task_run_name)
-        for upstream_id, (upstream, _allowed) in self._upstreams.items():
-            if not upstream.done():
-                self._waiting.add(upstream_id)
-        for upstream_id in list(self._waiting):
-            message = UpstreamFinished(
-                task_run_id=self.task_run_id, upstream_task_run_id=upstream_id
+        upstreams = tuple(
+            Upstream(
+                task_run_id=upstream_id,
+                task_run_name=future.task_run_name,
+                allowed_to_fail=allowed,
+                state=future.state if future.done() else None,
             )
-            self._upstreams[upstream_id][0].add_done_callback(
-                functools.partial(_tell_when_done, self.actor_ref, message)
-            )
-        if not self._waiting:
-            self._ready()
-
-    @handles(UpstreamFinished)
-    def _on_upstream_finished(self, message: UpstreamFinished) -> None:
-        self._waiting.discard(message.upstream_task_run_id)
-        if not self._waiting and not self._state.is_final():
-            self._ready()
-
-    def _ready(self) -> None:
-        for upstream, allowed in self._upstreams.values():
-            state = upstream.state
-            if not allowed and (state is None or not state.is_completed()):
-                self._end(
-                    State(
-                        type=StateType.CANCELLED,
-                        name="NotReady",
-                        message=f"Upstream task run {upstream.task_run_name!r} did not reach a "
-                        "'COMPLETED' state.",
-                    )
+            for upstream_id, (future, allowed) in self._upstreams.items()
+        )
+        self._feed(TaskRunCreated(task_run_id=self.task_run_id, upstreams=upstreams))
+        for upstream in upstreams:
+            if upstream.state is None:
+                future, _allowed = self._upstreams[upstream.task_run_id]
+                future.add_done_callback(
+                    functools.partial(_tell_when_done, self.actor_ref, self.task_run_id)
                 )
-                return
-        if self._upstreams:
+
+    @handles(
+        TaskStarted,
+        TaskOutcome,
+        UpstreamFinished,
+        SubmitRefused,
+        InlineDeclined,
+        RetryDue,
+        TimeoutDue,
+        CancelTaskRun,
+    )
+    def _on_event(self, event: object) -> None:
+        self._feed(event)
+
+    def on_failure(self, *exc_info: Any) -> None:
+        # A handler raised: the run cannot go on. The machine ends it Crashed.
+        self._feeding = False
+        self._backlog.clear()
+        self._feed(ActorCrashed(run_id=self.task_run_id, error=exc_info[1]))
+
+    def _feed(self, event: object) -> None:
+        if self._feeding:
+            self._backlog.append(event)
+            return
+        self._feeding = True
+        try:
+            self._execute(self._machine.handle(event, self._clock.now()))
+            while self._backlog:
+                queued = self._backlog.pop(0)
+                self._execute(self._machine.handle(queued, self._clock.now()))
+        finally:
+            self._feeding = False
+
+    # -- instructions out ---------------------------------------------------------------
+
+    def _execute(self, instructions: list[Any]) -> None:
+        for instruction in instructions:
+            kind = type(instruction)
+            if kind is RecordState:
+                self._future._set_state(instruction.state)
+            elif kind is Log:
+                emit(task_run_logger, instruction.level, instruction.msg, *instruction.args)
+            elif kind is SubmitAttempt:
+                self._submit_attempt(instruction)
+            elif kind is FinishTaskRun:
+                self._finish(instruction)
+            elif kind is StartTimer:
+                self._start_timer(instruction)
+            elif kind is CancelTimer:
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+            elif kind is AbandonAttempt:
+                self._abandon()
+            else:  # pragma: no cover - a machine instruction this shell does not know
+                msg = f"TaskRunActor cannot carry out {instruction!r}"
+                raise TypeError(msg)
+
+    def _submit_attempt(self, instruction: SubmitAttempt) -> None:
+        attempt = instruction.attempt
+        if attempt == 1 and self._upstreams:
             try:
                 self._args = resolve_upstreams(self._args)
                 self._kwargs = resolve_upstreams(self._kwargs)
             except Exception as error:
-                self._end(self._failed(error))
+                self._feed(SubmitRefused(task_run_id=self.task_run_id, attempt=1, error=error))
                 return
-        self._submit_attempt()
-
-    def _submit_attempt(self) -> None:
-        self._attempt += 1
-        call = TaskCall(
-            task_run_id=self.task_run_id,
-            task_run_name=self.task_run_name,
-            task_name=self._task_name,
-            fn=self._fn,
-            args=self._args,
-            kwargs=self._kwargs,
-            task_run_ref=self.actor_ref,
-            flow_run=self._flow_run,
-            attempt=self._attempt,
-        )
-        self._call = call
-        if self._inline and self._attempt == 1:
-            with self.actor_inbox._lock:  # type: ignore[attr-defined]
+        call = self._call
+        if call is None or call.attempt != attempt:
+            call = self._call = TaskCall(
+                task_run_id=self.task_run_id,
+                task_run_name=self.task_run_name,
+                task_name=self._task_name,
+                fn=self._fn,
+                args=self._args,
+                kwargs=self._kwargs,
+                report=self._report,
+                flow_run=self._flow_run,
+                attempt=attempt,
+            )
+        if instruction.park:
+            with _inline_lock:
                 if not self._inline_taken:
-                    return  # the submitter takes it: see take_inline
-        self._submit_to_backend(call)
-
-    def _submit_to_backend(self, call: TaskCall) -> None:
-        backend = self._flow_run.backend
+                    self._parked = call  # the submitter takes it: see take_inline
+                    return
+        backend = self._port.backend
         try:
             if backend is None:
                 msg = "the task runner of this flow run is not running"
                 raise TaskRunnerError(msg)  # noqa: TRY301
             backend.submit(call)
         except Exception as error:
-            self._refused(error)
-
-    def _refused(self, error: BaseException) -> None:
-        """The backend could not take the current attempt: no retry."""
-        if isinstance(error, TaskRunnerError):  # the runner is gone: not the task's doing
-            message = f"Task run could not be submitted: {error}"
-            self._end(State(type=StateType.CRASHED, message=message, data=error))
-        else:  # e.g. arguments the backend cannot ship
-            self._end(self._failed(error))
-
-    @handles(SubmitRefused)
-    def _on_submit_refused(self, message: SubmitRefused) -> None:
-        if message.attempt == self._attempt and self._state.is_running():
-            self._cancel_timer()
-            self._refused(message.error)
+            self._feed(SubmitRefused(task_run_id=self.task_run_id, attempt=attempt, error=error))
 
     def take_inline(self) -> TaskCall | None:
-        """For the submitter of an inline run, once `start()` returned: the first attempt's
-        call, parked for it, or None if it was not ready (the backend gets it then). The
-        submitter runs the call itself, or sends `SubmitAttempt` to have it submitted."""
-        with self.actor_inbox._lock:  # type: ignore[attr-defined]
+        """For the thread that submitted an inline run, once `start()` returned: the first
+        attempt's call, parked for it, or None if it was not ready (the backend gets it
+        then). That thread runs the call itself, or tells `InlineDeclined`. Safe from any
+        thread."""
+        with _inline_lock:
             self._inline_taken = True
-            return self._call if self._attempt == 1 and not self._state.is_final() else None
+            call, self._parked = self._parked, None
+        return call
 
-    # -- attempts --------------------------------------------------------------------------
-
-    @handles(TaskStarted)
-    def _on_started(self, message: TaskStarted) -> None:
-        if message.attempt != self._attempt or self._state.is_final():
-            return
-        name = "Retrying" if message.attempt > 1 else ""
-        if not self._propose(State._new(StateType.RUNNING, name)):
-            return
-        timeout = self._policy.timeout_seconds
-        if timeout is not None:
-            due = TimeoutDue(task_run_id=self.task_run_id, attempt=message.attempt)
-            self._timer = self._flow_run.timer.call_later(
-                timeout, lambda: _tell_if_alive(self.actor_ref, due)
-            )
-
-    @handles(TaskOutcome)
-    def _on_outcome(self, outcome: TaskOutcome) -> None:
-        if outcome.attempt != self._attempt or not self._state.is_running():
-            # An abandoned attempt's late outcome (it timed out: the run is final, or
-            # waits for its retry under the same attempt number): never recorded.
-            return
-        self._cancel_timer()
-        if not outcome.raised:
-            self._end(State._new(StateType.COMPLETED, data=outcome.value))
-            return
-        error: BaseException = outcome.value
-        if isinstance(error, Exception) and self._retry(error):
-            return
-        self._end(self._failed(error))
-
-    @handles(TimeoutDue)
-    def _on_timeout(self, message: TimeoutDue) -> None:
-        if message.attempt != self._attempt or not self._state.is_running():
-            return
-        self._abandon()
-        seconds = float(self._policy.timeout_seconds or 0.0)
-        text = f"Task run exceeded timeout of {seconds} second(s)"
-        error = TimeoutError(text)
-        if self._retry(error):
-            return
-        self._end(State(type=StateType.FAILED, name="TimedOut", message=text, data=error))
-
-    def _retry(self, error: BaseException) -> bool:
-        """Schedule the next attempt if retries are left; False if none are."""
-        retry = self._attempt  # the number of this retry, 1-based
-        policy = self._policy
-        awaiting = policy.awaiting_retry(retry)
-        if awaiting is None or not self._propose(awaiting):
-            return False
-        delay = policy.delay_before(retry)
-        emit(
-            task_run_logger,
-            WARNING,
-            "Task run %r failed with %r - retry %d/%d in %s second(s)",
-            self.task_run_name,
-            error,
-            retry,
-            policy.retries,
-            delay,
+    def _start_timer(self, instruction: StartTimer) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._clock.call_later(
+            instruction.delay, functools.partial(tell_if_alive, self.actor_ref, instruction.message)
         )
-        if delay > 0:
-            due = RetryDue(task_run_id=self.task_run_id, attempt=self._attempt + 1)
-            self._timer = self._flow_run.timer.call_later(
-                delay, lambda: _tell_if_alive(self.actor_ref, due)
-            )
-        else:
-            self._submit_attempt()
-        return True
-
-    @handles(SubmitAttempt)
-    def _on_submit_attempt(self, message: SubmitAttempt) -> None:
-        call = self._call
-        if message.attempt == self._attempt and call is not None and not self._state.is_final():
-            self._submit_to_backend(call)
-
-    @handles(RetryDue)
-    def _on_retry_due(self, message: RetryDue) -> None:
-        if message.attempt == self._attempt + 1 and self._state.is_scheduled():
-            self._timer = None
-            self._submit_attempt()
-
-    @handles(CancelTaskRun)
-    def _on_cancel(self, message: CancelTaskRun) -> None:
-        if self._state.is_final():
-            return
-        self._abandon()
-        self._end(State(type=StateType.CANCELLED, message=message.message))
-
-    # -- the end ---------------------------------------------------------------------------
 
     def _abandon(self) -> None:
         """Stop the current attempt from starting, or let the backend drop it if running."""
         call = self._call
         if call is None or call.claim():
             return  # never started, and now it never will
-        backend = self._flow_run.backend
+        backend = self._port.backend
         if backend is not None:
             backend.abandon(call)
 
-    def _cancel_timer(self) -> None:
+    def _finish(self, instruction: FinishTaskRun) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-
-    @staticmethod
-    def _failed(error: BaseException) -> State:
-        if isinstance(error, TaskRunnerError):  # the runner lost it: not the task's doing
-            return State(type=StateType.CRASHED, message=f"Task run crashed: {error}", data=error)
-        kind = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
-        return State(type=kind, message=failure_message("Task", error), data=error)
-
-    def on_failure(self, *exc_info: Any) -> None:
-        # A handler raised: the run cannot go on. Record it as crashed so nothing waits forever.
-        error = exc_info[1]
-        self._end(
-            State(type=StateType.CRASHED, message=f"Task run actor crashed: {error!r}", data=error)
-        )
-
-    def _end(self, state: State) -> None:
-        """Enter the final state, report it to the ledger and the future, and stop."""
-        if not self._propose(state):
-            return
-        self._cancel_timer()
         # Its arguments go now, not when a GC pass finds the actor and its call (a cycle).
+        with _inline_lock:
+            self._parked = None
         self._call = None
-        self._args, self._kwargs = (), {}
-        name = self.task_run_name
-        level = INFO if state.type is StateType.COMPLETED else ERROR
-        emit(task_run_logger, level, "Task run %r finished in state %s", name, state)
+        self._args, self._kwargs, self._upstreams = (), {}, {}
         # After the line is on the console (see `console_held`): the ledger and the future.
-        after_console(self._publish, state, tuple(self._history))
+        after_console(self._publish, instruction.state, instruction.history)
         self._stop()
 
     def _publish(self, state: State, history: tuple[State, ...]) -> None:
-        flow_run = self._flow_run
-        try:  # noqa: SIM105  (contextlib.suppress costs ~1 µs on every task run)
-            flow_run.ledger_ref.tell(
-                TaskRunFinished(
-                    flow_run_id=flow_run.flow_run_id,
-                    task_run_id=self.task_run_id,
-                    task_run_name=self.task_run_name,
-                    state=state,
-                    history=history,
-                )
-            )
-        except ActorDeadError:
-            pass
+        port = self._port
+        tell_if_alive(
+            port.ledger_ref,
+            TaskRunFinished(
+                flow_run_id=port.flow_run_id,
+                task_run_id=self.task_run_id,
+                task_run_name=self.task_run_name,
+                state=state,
+                history=history,
+            ),
+        )
         self._future._resolve(state)
+
+
+def start_task_run(
+    port: ActorRunPort, request: TaskRunRequest, flow_run: FlowRunContext, *, task_run_id: str, task_run_name: str, future: TaskFuture[Any]
+) -> None:
+    """Start the task run's actor; with `request.inline`, run or hand off its parked first
+    attempt (see `TaskRunRequest.inline`). Called on the submitting thread."""
+    actor = TaskRunActor(
+        task_run_id=task_run_id,
+        task_run_name=task_run_name,
+        request=request,
+        port=port,
+        flow_run=flow_run,
+        future=future,
+    )
+    actor._start_actor_loop()
+    if request.inline is None:
+        return
+    call = actor.take_inline()
+    if call is None:
+        return
+    if request.inline == "nested":
+        if call.claim():
+            call.run_and_report()
+    elif port.backend is None or not port.backend.run_here(call):
+        tell_if_alive(actor.actor_ref, InlineDeclined(task_run_id=task_run_id, attempt=1))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Self
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from actorflow.actors.task_call import TaskCall
+    from actorflow._context import TaskCall
 
 __all__ = ["Backend", "TaskRunner"]
 

@@ -1,13 +1,23 @@
-"""Retry and timeout options of tasks and flows, checked once, at decoration time."""
+"""Retry and timeout options of tasks and flows, checked once, at decoration time, and
+the rules both run machines follow with them: when to retry, what a failure or a timeout
+ends in. Pure: no clock (times come in as arguments), no threads."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
+from actorflow._exceptions import FlowRunTimeoutError, TaskRunnerError, TaskRunTimeoutError
 from actorflow.states import State, StateType
 
-__all__ = ["NO_RETRIES", "RetryPolicy", "retry_policy"]
+__all__ = [
+    "NO_RETRIES",
+    "RetryPolicy",
+    "failure_message",
+    "failure_state",
+    "retry_policy",
+    "timed_out_state",
+]
 
 
 class RetryPolicy:
@@ -22,13 +32,13 @@ class RetryPolicy:
         self.delays = delays
         self.timeout_seconds = timeout_seconds
 
-    def awaiting_retry(self, retry: int) -> State | None:
-        """The `AwaitingRetry` state before retry number `retry` (1-based), or None when no
-        retries are left."""
+    def awaiting_retry(self, retry: int, at: float) -> State | None:
+        """The `AwaitingRetry` state, at time `at`, before retry number `retry` (1-based),
+        or None when no retries are left."""
         if retry > self.retries:
             return None
         message = f"Retry {retry}/{self.retries} in {self.delay_before(retry)} second(s)"
-        return State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message)
+        return State(type=StateType.SCHEDULED, name="AwaitingRetry", message=message, timestamp=at)
 
     def delay_before(self, retry: int) -> float:
         """The delay before retry number `retry` (1-based); the last one repeats."""
@@ -76,3 +86,29 @@ def retry_policy(
         msg = f"{owner}(timeout_seconds=...) must be a number > 0 or None, got {timeout_seconds!r}"
         raise ValueError(msg)
     return RetryPolicy(retries=retries, delays=delays, timeout_seconds=timeout_seconds)
+
+
+def failure_message(kind: str, error: BaseException) -> str:
+    """`<Kind> run encountered an exception: <ExcType>: <message>`."""
+    return f"{kind} run encountered an exception: {type(error).__name__}: {error}"
+
+
+def failure_state(kind: str, error: BaseException, at: float) -> State:
+    """The state a run of `kind` ("Task" or "Flow") ends in when it raised `error`:
+    FAILED for an `Exception`; CRASHED for a `BaseException` that is not one
+    (`KeyboardInterrupt`, `SystemExit`) and, for tasks, for a `TaskRunnerError` (the runner
+    lost the task: not the task's doing)."""
+    if kind == "Task" and isinstance(error, TaskRunnerError):
+        return State(
+            type=StateType.CRASHED, message=f"Task run crashed: {error}", data=error, timestamp=at
+        )
+    kind_type = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
+    return State(type=kind_type, message=failure_message(kind, error), data=error, timestamp=at)
+
+
+def timed_out_state(kind: str, seconds: float | None, at: float) -> State:
+    """The `TimedOut` (FAILED) state of a run of `kind` that exceeded `seconds`; its data is
+    a `TaskRunTimeoutError` or `FlowRunTimeoutError` (both `TimeoutError`s)."""
+    text = f"{kind} run exceeded timeout of {float(seconds or 0.0)} second(s)"
+    error = TaskRunTimeoutError(text) if kind == "Task" else FlowRunTimeoutError(text)
+    return State(type=StateType.FAILED, name="TimedOut", message=text, data=error, timestamp=at)

@@ -1,0 +1,64 @@
+"""`ActorRunPort`: the actor runtime's entry points for one flow run.
+
+The flow-run actor builds one when its runner has started and puts it in the run's
+`FlowRunContext`; `@task` and `@flow` reach the runtime only through it (see
+`actorflow._context.FlowRunPort`). Immutable, so safe from any thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from actorflow.actors.task_run import start_task_run
+from actorflow.core.names import new_id
+from actorflow.futures import TaskFuture
+
+if TYPE_CHECKING:
+    from pykka import ActorRef
+
+    from actorflow._context import FlowRunContext, TaskRunRequest
+    from actorflow.actors.handle import FlowRunHandle
+    from collections.abc import Callable
+
+    from actorflow.actors.light import ActorPool
+    from actorflow.core.clock import Clock
+    from actorflow.runners.base import Backend
+
+__all__ = ["ActorRunPort"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActorRunPort:
+    """What a flow run's task runs share: its ledger, its backend, the system's pool and
+    clock. Every method is safe from any thread."""
+
+    flow_run_id: str
+    ledger_ref: ActorRef[Any]
+    backend: Backend | None
+    pool: ActorPool
+    clock: Clock
+    start_flow: Callable[..., FlowRunHandle]
+    """The system's `Runtime.start_flow_run`, for subflows."""
+
+    def start_task_run(self, request: TaskRunRequest, flow_run: FlowRunContext) -> TaskFuture[Any]:
+        index = flow_run.next_task_index(request.task_key)
+        task_run_name = f"{request.task_name}-{request.task_key}-{index}"
+        task_run_id = new_id()
+        future: TaskFuture[Any] = TaskFuture(
+            task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=self.flow_run_id
+        )
+        start_task_run(
+            self,
+            request,
+            flow_run,
+            task_run_id=task_run_id,
+            task_run_name=task_run_name,
+            future=future,
+        )
+        return future
+
+    def start_subflow(
+        self, flow: Any, args: tuple[Any, ...], kwargs: dict[str, Any], parent: FlowRunContext
+    ) -> FlowRunHandle:
+        return self.start_flow(flow, args, kwargs, parent=parent)

@@ -1,0 +1,174 @@
+"""The runtime of one actor system: what its runs share, and its registry of runs.
+
+A `Runtime` holds the pool that drains light actors' mailboxes, the clock that stamps
+events and delivers delayed messages, and the top-level flow runs and supervisors it
+started (Pykka's global registry is not used, so several systems in one process are
+independent). The public `actorflow.ActorSystem` is a facade over one; plain flow calls use
+the default runtime, created on first use and shut down when the interpreter exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from actorflow._exceptions import SystemShutDownError
+from actorflow.actors.flow_run import start_flow_run
+from actorflow.actors.light import ActorPool
+from actorflow.actors.supervisor import Supervisor, SupervisorActor
+from actorflow.clocks import RealClock
+from actorflow.core.names import new_id
+from actorflow.core.supervision import Backoff
+
+if TYPE_CHECKING:
+    from actorflow._context import FlowRunContext
+    from actorflow.actors.flow_run import FlowDefinition
+    from actorflow.actors.handle import FlowRunHandle
+    from actorflow.core.clock import Clock
+    from actorflow.core.supervision import Child, Group, Strategy
+
+__all__ = ["Runtime", "default_runtime"]
+
+
+class Runtime:
+    """Starts flow runs and supervisors, and shuts them down together. Every method is
+    safe from any thread."""
+
+    def __init__(self, *, pool_threads: int = 2, clock: Clock | None = None) -> None:
+        self.pool = ActorPool(max_threads=pool_threads)
+        self.clock: Clock = clock if clock is not None else RealClock()
+        self._lock = threading.Lock()
+        # Guarded by _lock: top-level runs not yet seen ended; supervisors; _closed.
+        self.runs: dict[str, FlowRunHandle] = {}
+        self._supervisors: list[Supervisor] = []
+        self._closed = False
+
+    @property
+    def is_shut_down(self) -> bool:
+        return self._closed
+
+    def check_open(self) -> None:
+        if self._closed:
+            msg = "this ActorSystem is shut down; create a new one to start more flow runs"
+            raise SystemShutDownError(msg)
+
+    def start_flow_run(
+        self,
+        flow: FlowDefinition,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        parent: FlowRunContext | None,
+    ) -> FlowRunHandle:
+        """Start a run of `flow` (a subflow of `parent`, if given); returns its handle.
+
+        Raises:
+            SystemShutDownError: a top-level run asked of a runtime that is shut down.
+        """
+        if parent is not None:
+            return self._start(flow, args, kwargs, parent)
+        with self._lock:
+            self.check_open()
+            self.runs = {k: h for k, h in self.runs.items() if not _gone(h)}
+            handle = self._start(flow, args, kwargs, None)
+            self.runs[handle.flow_run_id] = handle
+        handle.add_done_callback(self._forget)
+        return handle
+
+    def _start(
+        self,
+        flow: FlowDefinition,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        parent: FlowRunContext | None,
+    ) -> FlowRunHandle:
+        return start_flow_run(
+            flow,
+            args,
+            kwargs,
+            pool=self.pool,
+            clock=self.clock,
+            start_flow=self.start_flow_run,
+            parent=parent,
+        )
+
+    def _forget(self, handle: FlowRunHandle) -> None:
+        """A top-level run ended: stop keeping it (and its task runs' records) alive, unless
+        a body thread it abandoned still runs (`shutdown` waits for those)."""
+        if _gone(handle):
+            with self._lock:
+                self.runs.pop(handle.flow_run_id, None)
+
+    def start_supervisor(
+        self,
+        *,
+        strategy: Strategy,
+        children: list[Child | Group],
+        max_restarts: int,
+        within_seconds: float,
+        backoff: Backoff | None,
+    ) -> Supervisor:
+        """Start a supervisor over `children` (checked by the caller); returns its handle."""
+        with self._lock:
+            self.check_open()
+            supervisor = Supervisor(supervisor_id=new_id(), children=len(children))
+            self._supervisors.append(supervisor)
+        supervisor.actor_ref = SupervisorActor.start(
+            supervisor=supervisor,
+            runtime=self,
+            children=list(children),
+            strategy=strategy,
+            max_restarts=max_restarts,
+            within_seconds=float(within_seconds),
+            backoff=backoff or Backoff(),
+        )
+        return supervisor
+
+    def shutdown(self, *, timeout: float | None = 30.0) -> None:
+        """Stop the supervisors (so nothing restarts), then cancel the runs still going, last
+        started first, each ended and its threads gone before the next; then stop the
+        clock and the pool. A second call does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            supervisors = list(self._supervisors)
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def remaining() -> float | None:
+            return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+        for supervisor in reversed(supervisors):  # before their children can be restarted
+            supervisor.stop(remaining())
+        with self._lock:
+            runs = list(self.runs.values())
+        for handle in reversed(runs):  # last started first, each gone before the next
+            handle.cancel("The actor system was shut down")
+            handle.wait(remaining())
+            handle.join_threads(remaining())
+        self.clock.shutdown(timeout=remaining())
+        self.pool.shutdown(timeout=remaining())
+
+
+def _gone(handle: FlowRunHandle) -> bool:
+    """Ended, and none of its body threads (abandoned ones included) still runs."""
+    return handle.done() and not handle.threads_alive()
+
+
+_default: Runtime | None = None
+_default_lock = threading.Lock()
+
+
+def default_runtime() -> Runtime:
+    """The process's default runtime, created on first use, shut down at exit."""
+    global _default  # noqa: PLW0603  (the one lazily created default)
+    runtime = _default
+    if runtime is not None:
+        return runtime
+    with _default_lock:
+        if _default is None:
+            _default = Runtime()
+            atexit.register(_default.shutdown)
+        return _default

@@ -1,0 +1,176 @@
+"""`ActorSystem`: launches flow runs and supervisors, and shuts them down together.
+
+The public facade over one actor runtime (`actorflow.actors.runtime.Runtime`): it checks
+what users pass, and returns the handles they hold.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from actorflow.actors.handle import FlowRunRef
+from actorflow.actors.runtime import Runtime
+from actorflow.core.supervision import Child, Group, check_strategy
+from actorflow.flows import Flow
+
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Self
+
+    from actorflow.actors.supervisor import Supervisor
+    from actorflow.core.clock import Clock
+    from actorflow.core.supervision import Backoff, Restart, Strategy
+
+__all__ = ["ActorSystem"]
+
+
+class ActorSystem:
+    """Launches flow runs and shuts them down together. Safe to use from any thread.
+
+    ```python
+    with ActorSystem() as system:
+        run = system.launch(my_flow, 3, x=1)   # returns at once
+        run.wait(timeout=60)
+    ```
+
+    Args:
+        pool_threads: the most threads draining light actors' mailboxes at once, when
+            the threads that message them cannot (see the design page).
+        clock: the clock that times retries, timeouts and supervisor backoff, and stamps
+            states: the real clock by default; a `actorflow.clocks.ManualClock` in tests.
+    """
+
+    def __init__(self, *, pool_threads: int = 2, clock: Clock | None = None) -> None:
+        if isinstance(pool_threads, bool) or not isinstance(pool_threads, int) or pool_threads < 1:
+            msg = f"ActorSystem(pool_threads=...) must be a whole number >= 1, got {pool_threads!r}"
+            raise ValueError(msg)
+        if clock is not None and not all(
+            callable(getattr(clock, name, None)) for name in ("now", "call_later", "shutdown")
+        ):
+            msg = (
+                "ActorSystem(clock=...) takes a clock with now(), call_later() and shutdown(), "
+                f"such as actorflow.clocks.ManualClock(), got {type(clock).__name__}"
+            )
+            raise TypeError(msg)
+        self.runtime = Runtime(pool_threads=pool_threads, clock=clock)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.shutdown()
+
+    @property
+    def clock(self) -> Clock:
+        """The system's clock."""
+        return self.runtime.clock
+
+    @property
+    def is_shut_down(self) -> bool:
+        return self.runtime.is_shut_down
+
+    def launch(self, flow: Flow[Any, Any], /, *args: Any, **kwargs: Any) -> FlowRunRef:
+        """Start a run of `flow` with these arguments and return its `FlowRunRef` at once.
+
+        Raises:
+            TypeError: the arguments do not fit the flow's signature (nothing starts).
+            SystemShutDownError: the system is shut down.
+        """
+        if not isinstance(flow, Flow):
+            msg = f"launch() takes a function decorated with @flow, got {type(flow).__name__}"
+            raise TypeError(msg)
+        bound = flow.bind(*args, **kwargs)
+        return FlowRunRef(self.runtime.start_flow_run(flow, bound.args, bound.kwargs, parent=None))
+
+    def supervise(
+        self,
+        flow: Flow[Any, Any],
+        /,
+        *args: Any,
+        restart: Restart = "permanent",
+        max_restarts: int = 3,
+        within_seconds: float = 60.0,
+        backoff: Backoff | None = None,
+        **kwargs: Any,
+    ) -> Supervisor:
+        """Run `flow` under a supervisor that restarts it by `restart` (see `Restart`).
+
+        More than `max_restarts` restarts within `within_seconds` and the supervisor gives
+        up (`status == "gave_up"`). Delays between restarts follow `backoff`.
+        """
+        child = Child(flow=flow, args=args, kwargs=kwargs, restart=restart)
+        return self.supervisor(
+            strategy="one_for_one",
+            children=[child],
+            max_restarts=max_restarts,
+            within_seconds=within_seconds,
+            backoff=backoff,
+        )
+
+    def supervisor(
+        self,
+        *,
+        strategy: Strategy = "one_for_one",
+        children: list[Child | Group],
+        max_restarts: int = 3,
+        within_seconds: float = 60.0,
+        backoff: Backoff | None = None,
+    ) -> Supervisor:
+        """Start a supervisor over several children, started in order, stopped in reverse.
+
+        `strategy` says which children restart when one must: `one_for_one` (that one),
+        `one_for_all` (all), `rest_for_one` (that one and those started after it).
+        """
+        check_strategy(strategy)
+        _check_children("supervisor(children=...)", children)
+        _check_limits(max_restarts, within_seconds)
+        return self.runtime.start_supervisor(
+            strategy=strategy,
+            children=list(children),
+            max_restarts=max_restarts,
+            within_seconds=float(within_seconds),
+            backoff=backoff,
+        )
+
+    def shutdown(self, *, timeout: float | None = 30.0) -> None:
+        """Stop the supervisors (so nothing restarts), then cancel the runs still going, last
+        started first, each ended and its threads gone before the next; then stop the
+        system's own threads (clock, pool). A second call does nothing."""
+        self.runtime.shutdown(timeout=timeout)
+
+
+def _check_children(where: str, children: object) -> None:
+    if (
+        not isinstance(children, list | tuple)
+        or not children
+        or not all(isinstance(c, Child | Group) for c in children)
+    ):
+        msg = f"{where} takes a non-empty list of Child(flow, args, kwargs, restart) or Group(...)"
+        raise TypeError(msg)
+    for c in children:
+        if isinstance(c, Group):
+            _check_children("Group(children=...)", c.children)
+            _check_limits(c.max_restarts, c.within_seconds)
+            continue
+        if not isinstance(c.flow, Flow):
+            msg = f"Child(flow=...) takes a function decorated with @flow, got {type(c.flow).__name__}"
+            raise TypeError(msg)
+        c.flow.bind(*c.args, **c.kwargs)  # a TypeError before anything starts
+
+
+def _check_limits(max_restarts: object, within_seconds: object) -> None:
+    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        msg = f"max_restarts=... must be a whole number >= 0, got {max_restarts!r}"
+        raise ValueError(msg)
+    if (
+        isinstance(within_seconds, bool)
+        or not isinstance(within_seconds, int | float)
+        or within_seconds <= 0
+    ):
+        msg = f"within_seconds=... must be a number > 0, got {within_seconds!r}"
+        raise ValueError(msg)
