@@ -405,3 +405,39 @@ def test_a_crashing_ledger_crashes_the_run_instead_of_hanging(caplog):
     state = breaks_its_ledger(return_state=True)
     assert state.type is StateType.CRASHED
     assert state.message.startswith("The flow run's ledger crashed: TypeError")
+
+
+def test_a_crashing_ledger_cancels_its_subflows_instead_of_waiting_for_them():
+    """Regression: the ledger's crash path sent `CancelTaskRun` to subflow actors, which
+    have no handler for it; the subflow ran to its end and the parent waited for it."""
+    import time
+
+    import actorflow
+    from actorflow._context import current_flow_run
+    from actorflow.actors.messages import TaskRunSubmitted
+
+    @flow
+    def long_child(parent_ledger) -> None:
+        parent_ledger.tell(  # a malformed message: an unhashable id crashes the handler
+            TaskRunSubmitted(
+                flow_run_id="x",
+                task_run_id=[],  # type: ignore[arg-type]
+                task_run_name="x",
+                task_name="x",
+                task_run_ref=None,
+                future=None,
+            )
+        )
+        actorflow.sleep(60)  # the cancel interrupts it
+
+    @flow
+    def parent():
+        context = current_flow_run()
+        assert context is not None
+        return long_child(context.port.ledger_ref, return_state=True)
+
+    started = time.monotonic()
+    state = parent(return_state=True)
+    assert state.type is StateType.CRASHED
+    assert state.message.startswith("The flow run's ledger crashed")
+    assert time.monotonic() - started < 30  # not the subflow's 60 s

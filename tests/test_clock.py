@@ -1,0 +1,182 @@
+"""The injected clock: retries, timeouts and supervisor backoff run on the system's clock,
+so a manual clock drives them with no real waiting."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from actorflow import (
+    ActorSystem,
+    Backoff,
+    StateType,
+    SystemShutDownError,
+    TaskRunTimeoutError,
+    flow,
+    task,
+)
+from actorflow.clocks import ManualClock, RealClock
+
+
+def _drive(clock: ManualClock, done, *, real_seconds: float = 10.0) -> None:
+    """Advance the clock to each next timer until `done()`; a real-time deadline stops a hang."""
+    deadline = time.monotonic() + real_seconds
+    while not done():
+        assert time.monotonic() < deadline, "the run did not end"
+        if not clock.advance_to_next():
+            time.sleep(0.001)  # the run is busy on another thread: let it get to a timer
+
+
+def test_an_hour_between_three_retries_takes_no_real_time():
+    calls = []
+
+    @task(retries=3, retry_delay_seconds=3600)
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) < 4:
+            raise ValueError("not yet")
+        return len(calls)
+
+    @flow
+    def retrying() -> int:
+        return flaky()
+
+    clock = ManualClock(start=1_000_000.0)
+    started = time.monotonic()
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(retrying)
+        _drive(clock, run.done)
+        assert run.result(timeout=5) == 4
+        history = run.task_runs()[0].history
+    assert time.monotonic() - started < 1.0
+    assert [s.name for s in history].count("AwaitingRetry") == 3
+    assert clock.now() == pytest.approx(1_000_000.0 + 3 * 3600)
+    assert history[-1].timestamp == pytest.approx(clock.now())  # stamped by the system's clock
+
+
+def test_a_task_timeout_fires_only_when_the_clock_says_so():
+    @task(timeout_seconds=30)
+    def waits_for_the_clock() -> None:
+        time.sleep(0.2)
+
+    @flow
+    def times_out():
+        return waits_for_the_clock(return_state=True).name
+
+    clock = ManualClock()
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(times_out)
+        assert run.result(timeout=10) == "Completed"  # 0.2 s of real time is not 30 s
+
+    clock = ManualClock()
+
+    @task(timeout_seconds=30)
+    def hangs() -> None:
+        time.sleep(1.0)
+
+    @flow
+    def times_out_for_real():
+        state = hangs(return_state=True)
+        return state.name, state.type, state.data
+
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(times_out_for_real)
+        _drive(clock, run.done)
+        name, state_type, error = run.result(timeout=10)
+        assert name == "TimedOut" and state_type is StateType.FAILED
+        assert isinstance(error, TaskRunTimeoutError) and isinstance(error, TimeoutError)
+    time.sleep(1.0)  # the abandoned call returns before the thread check
+
+
+def test_a_flow_timeout_runs_on_the_system_clock():
+    @flow(timeout_seconds=3600)
+    def slow() -> None:
+        time.sleep(0.5)
+
+    clock = ManualClock()
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(slow)
+        _drive(clock, run.done)
+        state = run.wait(10)
+        assert state is not None and state.name == "TimedOut"
+    time.sleep(0.6)  # the abandoned body returns before the thread check
+
+
+def test_supervisor_backoff_restarts_exactly_when_the_clock_is_advanced():
+    @flow
+    def crashes() -> None:
+        raise RuntimeError("crash")
+
+    clock = ManualClock()
+    with ActorSystem(clock=clock) as system:
+        sup = system.supervise(
+            crashes,
+            max_restarts=5,
+            within_seconds=10_000,
+            backoff=Backoff(initial=60, maximum=600, factor=2, jitter=0),
+        )
+        deadline = time.monotonic() + 10
+        while not (sup.current is not None and sup.current.done()):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        deadline = time.monotonic() + 10
+        while clock.next_deadline() is None:  # the restart's timer is set once the end is seen
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        assert clock.next_deadline() == pytest.approx(clock.now() + 60)
+        clock.advance(59.9)
+        assert len(sup.runs) == 1 and sup.restarts == 0
+        clock.advance(0.1)
+        assert sup.restarts == 1
+        deadline = time.monotonic() + 10
+        while len(sup.runs) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        sup.stop(10)
+
+
+def test_manual_clock_fires_in_order_and_refuses_bad_input():
+    clock = ManualClock(start=0.0)
+    fired = []
+    clock.call_later(5, lambda: fired.append("b"))
+    clock.call_later(1, lambda: fired.append("a"))
+    cancelled = clock.call_later(3, lambda: fired.append("never"))
+    cancelled.cancel()
+    clock.call_later(float("inf"), lambda: fired.append("inf"))
+    assert clock.advance(10) == 2
+    assert fired == ["a", "b"]
+    assert clock.now() == 10.0
+    with pytest.raises(ValueError, match="advance"):
+        clock.advance(-1)
+    with pytest.raises(ValueError, match="delay"):
+        clock.call_later(float("nan"), lambda: None)
+    clock.shutdown()
+    with pytest.raises(SystemShutDownError):
+        clock.call_later(1, lambda: None)
+
+
+def test_real_clock_survives_a_failing_callback_and_huge_delays():
+    clock = RealClock(name="actorflow-timer-test")
+    try:
+        fired = []
+
+        def boom() -> None:
+            raise SystemExit("a callback must not take the clock down")
+
+        clock.call_later(0, boom)
+        clock.call_later(1e10, lambda: fired.append("far"))
+        clock.call_later(float("inf"), lambda: fired.append("never"))
+        clock.call_later(0.01, lambda: fired.append("soon"))
+        deadline = time.monotonic() + 5
+        while not fired:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        assert fired == ["soon"]
+    finally:
+        clock.shutdown(timeout=5)
+
+
+def test_actor_system_refuses_something_that_is_not_a_clock():
+    with pytest.raises(TypeError, match="clock"):
+        ActorSystem(clock=object())  # type: ignore[arg-type]
