@@ -141,7 +141,10 @@ events_for_task = st.lists(
         st.builds(CancelTaskRun, task_run_id=st.just(ID), message=st.just("stop")),
         st.builds(InlineDeclined, task_run_id=st.just(ID), attempt=st.integers(1, 2)),
         st.builds(
-            SubmitRefused, task_run_id=st.just(ID), attempt=st.integers(1, 3), error=st.just(OSError())
+            SubmitRefused,
+            task_run_id=st.just(ID),
+            attempt=st.integers(1, 3),
+            error=st.just(OSError()),
         ),
         st.builds(ActorCrashed, run_id=st.just(ID), error=st.just(RuntimeError("boom"))),
     ),

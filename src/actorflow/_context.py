@@ -207,7 +207,9 @@ class TaskCall(TaskRunContext):
         """Tell the task run what its function returned or raised; a task run that has
         ended meanwhile ignores it."""
         self.report(
-            TaskOutcome(task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value)
+            TaskOutcome(
+                task_run_id=self.task_run_id, attempt=self.attempt, raised=raised, value=value
+            )
         )
 
     def report_refused(self, error: BaseException) -> None:

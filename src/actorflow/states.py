@@ -224,9 +224,7 @@ def aggregate_states(states: list[State], *, timestamp: float | None = None) -> 
             message=f"{len(unfinished)}/{n} states did not finish.",
             timestamp=at,
         )
-    return State(
-        type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at
-    )
+    return State(type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at)
 
 
 # Slot setters for State._new: a frozen dataclass forbids `setattr`, but its slots'

@@ -207,7 +207,7 @@ class Task(Generic[P, R]):
             task_key=self.task_key,
             args=args,
             kwargs=kwargs,
-            upstreams=upstreams,  # type: ignore[arg-type]
+            upstreams=upstreams,
             policy=self.policy,
             inline=inline,
         )

@@ -214,9 +214,7 @@ class FlowRunActor(ThreadActor):
         self._feed(event)
 
     def on_stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         if self._runner_ref is not None:
             join_actor(self._runner_ref, JOIN_TIMEOUT)
         body = self._body
@@ -246,42 +244,41 @@ class FlowRunActor(ThreadActor):
 
     # -- instructions out ---------------------------------------------------------------
 
-    def _execute(self, instruction: Any) -> None:  # noqa: C901  (one branch per instruction)
+    def _execute(self, instruction: Any) -> None:
         kind = type(instruction)
         if kind is ins.RecordState:
             self._handle._set_state(instruction.state)
         elif kind is ins.Log:
             emit(flow_run_logger, instruction.level, instruction.msg, *instruction.args)
-        elif kind is ins.StartBody:
-            self._start_body(instruction.attempt)
-        elif kind is ins.StartTimer:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = self._clock.call_later(
-                instruction.delay,
-                functools.partial(tell_if_alive, self.actor_ref, instruction.message),
-            )
-        elif kind is ins.CancelTimer:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        elif kind is ins.SignalCancelled:
-            self._cancelled.set()
-        elif kind is ins.CancelChildren:
-            self._tell_ledger(CancelPending(flow_run_id=self._id, message=instruction.message))
-        elif kind is ins.SealLedger:
-            self._tell_ledger(SealLedger(flow_run_id=self._id))
-        elif kind is ins.ReopenLedger:
-            self._tell_ledger(ReopenLedger(flow_run_id=self._id))
-        elif kind is ins.StopRunner:
-            self._stop_runner()
-        elif kind is ins.FinishFlowRun:
-            self._finish(instruction.state)
-        else:  # pragma: no cover - a machine instruction this shell does not know
-            msg = f"FlowRunActor cannot carry out {instruction!r}"
-            raise TypeError(msg)
+        else:
+            _EXECUTORS[kind](self, instruction)
 
-    def _start_body(self, attempt: int) -> None:
+    def _start_timer(self, instruction: ins.StartTimer) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._clock.call_later(
+            instruction.delay, functools.partial(tell_if_alive, self.actor_ref, instruction.message)
+        )
+
+    def _cancel_timer(self, _instruction: object = None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _signal_cancelled(self, _instruction: object) -> None:
+        self._cancelled.set()
+
+    def _cancel_children(self, instruction: ins.CancelChildren) -> None:
+        self._tell_ledger(CancelPending(flow_run_id=self._id, message=instruction.message))
+
+    def _seal_ledger(self, _instruction: object) -> None:
+        self._tell_ledger(SealLedger(flow_run_id=self._id))
+
+    def _reopen_ledger(self, _instruction: object) -> None:
+        self._tell_ledger(ReopenLedger(flow_run_id=self._id))
+
+    def _start_body(self, instruction: ins.StartBody) -> None:
+        attempt = instruction.attempt
         context = self._context
         assert context is not None
         if attempt > 1:  # a retry: a fresh context, so the old body stays refused
@@ -289,7 +286,12 @@ class FlowRunActor(ThreadActor):
             context = self._context = dataclasses.replace(context, cancelled=self._cancelled)
         self._body = threading.Thread(
             target=_run_body,
-            args=(context, self.actor_ref, attempt, self._fn, self._args, self._kwargs),
+            args=(
+                context,
+                self.actor_ref,
+                attempt,
+                functools.partial(self._fn, *self._args, **self._kwargs),
+            ),
             name=f"actorflow-flow-body-{self._handle.flow_run_name}",
             daemon=True,
         )
@@ -300,12 +302,13 @@ class FlowRunActor(ThreadActor):
         if self._ledger_ref is not None:  # None: it crashed, and the run is ending Crashed
             self._ledger_ref.tell(message)
 
-    def _stop_runner(self) -> None:
+    def _stop_runner(self, _instruction: object = None) -> None:
         ref = self._runner_ref
         if ref is None or not tell_if_alive(ref, StopRunner(flow_run_id=self._id)):
             self._feed(RunnerStopped(flow_run_id=self._id))  # already gone: nothing to stop
 
-    def _finish(self, state: State) -> None:
+    def _finish(self, instruction: ins.FinishFlowRun) -> None:
+        state = instruction.state
         if self._ledger_ref is not None:
             self._ledger_ref.stop(block=False)
         self._report_to_parent(state)
@@ -327,18 +330,28 @@ class FlowRunActor(ThreadActor):
             )
 
 
+_EXECUTORS: dict[type, Callable[[FlowRunActor, Any], None]] = {
+    ins.StartBody: FlowRunActor._start_body,
+    ins.StartTimer: FlowRunActor._start_timer,
+    ins.CancelTimer: FlowRunActor._cancel_timer,
+    ins.SignalCancelled: FlowRunActor._signal_cancelled,
+    ins.CancelChildren: FlowRunActor._cancel_children,
+    ins.SealLedger: FlowRunActor._seal_ledger,
+    ins.ReopenLedger: FlowRunActor._reopen_ledger,
+    ins.StopRunner: FlowRunActor._stop_runner,
+    ins.FinishFlowRun: FlowRunActor._finish,
+}
+"""How the shell carries out each instruction its machine gives (besides the two
+commonest, handled inline)."""
+
+
 def _run_body(
-    context: FlowRunContext,
-    flow_run_ref: ActorRef[Any],
-    attempt: int,
-    fn: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    context: FlowRunContext, flow_run_ref: ActorRef[Any], attempt: int, body: Callable[[], Any]
 ) -> None:
     """A body thread: call the flow function in its run context, then tell the actor."""
     token = set_current(context)
     try:
-        value = _fetch_returned_results(fn(*args, **kwargs))
+        value = _fetch_returned_results(body())
     except BaseException as error:
         outcome = BodyFinished(
             flow_run_id=context.flow_run_id, attempt=attempt, raised=True, value=error

@@ -85,10 +85,6 @@ __all__ = [
 # --- to a flow run's ledger --------------------------------------------------------------
 
 
-
-
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskRunSubmitted:
     """Task run -> flow run's ledger: a task run of this flow run exists and will report its end."""
@@ -134,8 +130,6 @@ class ChildFlowRunFinished:
     state: State
 
 
-
-
 # --- to a flow run's ledger --------------------------------------------------------------
 
 
@@ -168,9 +162,6 @@ class ReopenLedger:
     flow_run_id: str
 
 
-
-
-
 # --- to a runner actor -------------------------------------------------------------------
 
 
@@ -181,18 +172,7 @@ class StopRunner:
     flow_run_id: str
 
 
-
-
-
-
-
-
-
-
 # --- replies -----------------------------------------------------------------------------
-
-
-
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,12 +15,12 @@ from actorflow.core.names import new_id
 from actorflow.futures import TaskFuture
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykka import ActorRef
 
     from actorflow._context import FlowRunContext, TaskRunRequest
     from actorflow.actors.handle import FlowRunHandle
-    from collections.abc import Callable
-
     from actorflow.actors.light import ActorPool
     from actorflow.core.clock import Clock
     from actorflow.runners.base import Backend

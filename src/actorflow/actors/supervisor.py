@@ -212,9 +212,9 @@ class SupervisorActor(LightActor):
     def _execute(self, instruction: Any) -> None:  # noqa: C901  (one branch per instruction)
         kind = type(instruction)
         if kind is ins.StartChild:
-            self._start_child(instruction.index, instruction.generation)
+            self._start_child(instruction.child, instruction.generation)
         elif kind is ins.CancelChild:
-            self._cancel_child(instruction.index, instruction.message)
+            self._cancel_child(instruction.child, instruction.message)
         elif kind is ins.StartTimer:
             if self._timer is not None:
                 self._timer.cancel()

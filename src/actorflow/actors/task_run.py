@@ -311,7 +311,13 @@ class TaskRunActor(LightActor):
 
 
 def start_task_run(
-    port: ActorRunPort, request: TaskRunRequest, flow_run: FlowRunContext, *, task_run_id: str, task_run_name: str, future: TaskFuture[Any]
+    port: ActorRunPort,
+    request: TaskRunRequest,
+    flow_run: FlowRunContext,
+    *,
+    task_run_id: str,
+    task_run_name: str,
+    future: TaskFuture[Any],
 ) -> None:
     """Start the task run's actor; with `request.inline`, run or hand off its parked first
     attempt (see `TaskRunRequest.inline`). Called on the submitting thread."""

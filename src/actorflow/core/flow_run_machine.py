@@ -209,7 +209,7 @@ class FlowRunMachine:
             self.outcome = outcome
         out.append(StopRunner())
 
-    def _attempt_outcome(self, child_states: list[State], at: float) -> State:
+    def _attempt_outcome(self, child_states: list[State], at: float) -> State:  # noqa: PLR0911  (one return per rule)
         """The state this attempt of the body ends in, by the rules of the final state."""
         if self.interrupted is not None:
             return self.interrupted
@@ -291,7 +291,12 @@ class FlowRunMachine:
         final = self.state or state
         level = INFO if final.type is StateType.COMPLETED else ERROR
         out.append(
-            Log(_LOGGER, level, "%s run %r finished in state %s", (self.kind, self.flow_run_name, final))
+            Log(
+                _LOGGER,
+                level,
+                "%s run %r finished in state %s",
+                (self.kind, self.flow_run_name, final),
+            )
         )
         out.append(FinishFlowRun(final))
 
@@ -299,7 +304,9 @@ class FlowRunMachine:
         error = event.error
         out.append(SignalCancelled())
         self._cancel_timer(out)
-        state = State._new(StateType.CRASHED, at, message=f"Flow run actor crashed: {error!r}", data=error)
+        state = State._new(
+            StateType.CRASHED, at, message=f"Flow run actor crashed: {error!r}", data=error
+        )
         self._record(state, out, force=True)  # even before PENDING: the run must end somewhere
 
     def _on_stopped(self, event: ActorStopped, at: float, out: list[Instruction]) -> None:

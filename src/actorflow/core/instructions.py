@@ -131,16 +131,16 @@ class FinishFlowRun(NamedTuple):
 
 
 class StartChild(NamedTuple):
-    """Start (or restart) child `index`: a new run, generation `generation`."""
+    """Start (or restart) child number `child`: a new run, generation `generation`."""
 
-    index: int
+    child: int
     generation: int
 
 
 class CancelChild(NamedTuple):
-    """Cancel the current run of child `index`."""
+    """Cancel the current run of child number `child`."""
 
-    index: int
+    child: int
     message: str
 
 

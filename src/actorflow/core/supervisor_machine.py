@@ -163,7 +163,9 @@ class SupervisorMachine:
 
     def _on_crashed(self, event: ActorCrashed, at: float, out: list[Instruction]) -> None:
         del at
-        out.append(Log(_LOGGER, _ERROR, "Supervisor %s crashed: %r", (self.supervisor_id, event.error)))
+        out.append(
+            Log(_LOGGER, _ERROR, "Supervisor %s crashed: %r", (self.supervisor_id, event.error))
+        )
         self.status = "gave_up"
         self.stopping = True
         for index, child in enumerate(self.children):
