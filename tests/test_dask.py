@@ -428,7 +428,7 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
     import pykka
 
     from actorflow.actors.messages import SubmitRefused
-    from actorflow.actors.task_call import TaskCall
+    from actorflow._context import TaskCall
     from actorflow.runners.dask import _ShippedFunctions
 
     told: list[object] = []

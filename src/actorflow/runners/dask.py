@@ -33,7 +33,7 @@ from actorflow.runners.base import Backend, TaskRunner
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from actorflow.actors.task_call import TaskCall
+    from actorflow._context import TaskCall
 
 __all__ = ["DaskTaskRunner", "get_dask_client"]
 

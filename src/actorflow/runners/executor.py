@@ -34,7 +34,7 @@ from actorflow.runners.base import Backend
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from actorflow.actors.task_call import TaskCall
+    from actorflow._context import TaskCall
 
 __all__ = ["ExecutorBackend", "default_max_workers"]
 
