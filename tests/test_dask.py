@@ -427,8 +427,8 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
     """A call the client's loop never got to submit is reported, so its run cannot hang."""
     import pykka
 
-    from actorflow.actors.messages import SubmitRefused
     from actorflow._context import TaskCall
+    from actorflow.actors.messages import SubmitRefused
     from actorflow.runners.dask import _ShippedFunctions
 
     told: list[object] = []
@@ -451,7 +451,7 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
             fn=square.fn,
             args=(2,),
             kwargs={},
-            task_run_ref=ref,
+            report=lambda message: ref.tell(message) is None,
             flow_run=None,
         )
         assert call.claim()
