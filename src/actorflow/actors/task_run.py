@@ -146,14 +146,18 @@ class TaskRunActor(LightActor):
                 future=self._future,
             )
         )
-        upstreams = tuple(
-            Upstream(
-                task_run_id=upstream_id,
-                task_run_name=future.task_run_name,
-                allowed_to_fail=allowed,
-                state=future.state if future.done() else None,
+        upstreams = (
+            tuple(
+                Upstream(
+                    task_run_id=upstream_id,
+                    task_run_name=future.task_run_name,
+                    allowed_to_fail=allowed,
+                    state=future.state if future.done() else None,
+                )
+                for upstream_id, (future, allowed) in self._upstreams.items()
             )
-            for upstream_id, (future, allowed) in self._upstreams.items()
+            if self._upstreams
+            else ()
         )
         self._feed(TaskRunCreated(task_run_id=self.task_run_id, upstreams=upstreams))
         for upstream in upstreams:
@@ -188,10 +192,10 @@ class TaskRunActor(LightActor):
             return
         self._feeding = True
         try:
-            self._execute(self._machine.handle(event, self._clock.now()))
+            now = self._clock.now
+            self._execute(self._machine.handle(event, now()))
             while self._backlog:
-                queued = self._backlog.pop(0)
-                self._execute(self._machine.handle(queued, self._clock.now()))
+                self._execute(self._machine.handle(self._backlog.pop(0), now()))
         finally:
             self._feeding = False
 
