@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 import shutil
@@ -344,7 +345,8 @@ def test_the_existing_cluster_example_runs(external_cluster):
 
 
 def test_a_task_function_is_pickled_once_per_flow_run_not_once_per_task_run():
-    from actorflow.runners.dask import _load_function, _ShippedFunctions
+    from actorflow.runners.dask._backend import _ShippedFunctions
+    from actorflow.runners.dask._worker import _load_function
 
     factor = 1
 
@@ -369,7 +371,7 @@ def test_a_task_function_is_pickled_once_per_flow_run_not_once_per_task_run():
 def test_a_script_s_task_function_does_not_make_dask_pickle_each_task_twice():
     """distributed pickles anything whose plain pickle contains `__main__` a second time,
     with cloudpickle: a function from a script, shipped as is, would cost that per task."""
-    from actorflow.runners.dask import _ShippedFunctions
+    from actorflow.runners.dask._backend import _ShippedFunctions
 
     script: dict[str, object] = {"__name__": "__main__"}
     exec("def double(x):\n    return 2 * x\n", script)  # as defined in a script
@@ -401,7 +403,7 @@ def test_a_large_result_used_as_a_dict_key_fails_the_downstream_and_says_why():
 def test_results_come_straight_from_the_workers_only_when_all_listen_on_loopback(
     external_cluster,
 ):
-    from actorflow.runners.dask import _on_this_machine
+    from actorflow.runners.dask._backend import _on_this_machine
 
     class Seen:
         """What a client knows of a cluster: its scheduler's address and its workers'."""
@@ -429,7 +431,7 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
 
     from actorflow._context import TaskCall
     from actorflow.actors.messages import SubmitRefused
-    from actorflow.runners.dask import _ShippedFunctions
+    from actorflow.runners.dask._backend import _ShippedFunctions
 
     told: list[object] = []
 
@@ -456,7 +458,7 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
         )
         assert call.claim()
         # As if the loop had stopped before its turn came: queued, never submitted.
-        backend._queue.append((_ShippedFunctions().get(call.fn), call))  # type: ignore[attr-defined]
+        backend.queue.append((_ShippedFunctions().get(call.fn), call))  # type: ignore[attr-defined]
         backend.shutdown()
         ref.ask("ping")  # every earlier message is handled by now
     finally:
@@ -465,3 +467,92 @@ def test_calls_still_queued_when_the_runner_shuts_down_are_refused_not_lost():
     assert isinstance(refused, SubmitRefused)
     assert refused.task_run_id == "r1"
     assert "closed" in str(refused.error)
+
+
+# -- what the runner modules may use ----------------------------------------------------
+
+# distributed's private names the Dask backend needed; only `dask/_compat.py` may use them.
+_DISTRIBUTED_PRIVATE = {"_gather", "_cancel", "_state", "_exception"}
+
+
+def _runner_sources() -> dict[str, ast.Module]:
+    """Every module under `actorflow/runners/` (the installed one being tested), parsed."""
+    import actorflow.runners
+
+    root = Path(actorflow.runners.__file__).parent
+    return {
+        path.relative_to(root).as_posix(): ast.parse(path.read_text(), str(path))
+        for path in sorted(root.rglob("*.py"))
+    }
+
+
+def _private_distributed_uses(tree: ast.Module) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _DISTRIBUTED_PRIVATE:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Import):
+            found += [
+                f"line {node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.split(".")[0] == "distributed"
+                and any(part.startswith("_") for part in alias.name.split("."))
+            ]
+        elif (
+            isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "distributed"
+        ):
+            names = [*node.module.split("."), *(alias.name for alias in node.names)]  # type: ignore[union-attr]
+            if any(name.startswith("_") for name in names):
+                found.append(f"line {node.lineno}: from {node.module} import ...")
+    return found
+
+
+def test_only_the_compat_module_uses_private_names_of_distributed():
+    sources = _runner_sources()
+    assert _private_distributed_uses(sources["dask/_compat.py"])  # the check sees them
+    offenders = {
+        name: uses
+        for name, tree in sources.items()
+        if name != "dask/_compat.py" and (uses := _private_distributed_uses(tree))
+    }
+    assert not offenders, f"private distributed API outside dask/_compat.py: {offenders}"
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _run_time_imports(node: ast.AST, package: list[str]) -> list[tuple[int, str]]:
+    """The modules `node` imports when it runs: `if TYPE_CHECKING:` bodies left out."""
+    if isinstance(node, ast.If) and _is_type_checking(node.test):
+        children: list[ast.AST] = list(node.orelse)
+    else:
+        children = list(ast.iter_child_nodes(node))
+    found: list[tuple[int, str]] = []
+    if isinstance(node, ast.Import):
+        found += [(node.lineno, alias.name) for alias in node.names]
+    elif isinstance(node, ast.ImportFrom):
+        base = package[: len(package) - node.level + 1] if node.level else []
+        module = ".".join([*base, *([node.module] if node.module else [])])
+        found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    for child in children:
+        found += _run_time_imports(child, package)
+    return found
+
+
+def test_the_runners_import_neither_pykka_nor_the_actors_at_run_time():
+    sources = _runner_sources()
+    offenders = []
+    for name, tree in sources.items():
+        package = ["actorflow", "runners", *name.split("/")[:-1]]
+        for line, module in _run_time_imports(tree, package):
+            if module.split(".")[0] == "pykka" or module.startswith("actorflow.actors"):
+                offenders.append(f"{name}, line {line}: {module}")
+    assert not offenders, f"run-time imports of pykka or actorflow.actors: {offenders}"
+    # The check sees imports inside functions, and skips only `if TYPE_CHECKING:` bodies.
+    sample = ast.parse(
+        "if TYPE_CHECKING:\n    import pykka\ndef f():\n    from ..actors import x\n"
+    )
+    assert _run_time_imports(sample, ["actorflow", "runners"]) == [(4, "actorflow.actors.x")]

@@ -1,0 +1,144 @@
+"""What runs in the Dask worker processes: the task wrapper and the function it calls.
+
+`_run_on_worker` runs on a worker's task thread, and so does `get_dask_client` (it is
+for task code). `_ShippedFunction` and `_Raised` are made on one side and unpickled on the
+other: a `_ShippedFunction` in the flow's process (by `submit`, see `_ShippedFunctions`)
+and on the worker; a `_Raised` on the worker and, on the client's event loop, in the
+flow's process. The scheduler passes both on as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from actorflow._context import RemoteTaskRunContext, reset_current, set_current
+from actorflow._exceptions import MissingContextError
+from actorflow._logging import ensure_console_logging
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = ["get_dask_client"]
+
+
+@contextlib.contextmanager
+def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
+    """A `distributed.Client` for a task running on a Dask worker, to submit work itself.
+
+    ```python
+    @task
+    def fan_out(n):
+        with get_dask_client() as client:
+            return sum(client.gather(client.map(square, range(n))))
+    ```
+
+    The task's worker thread *secedes* from the worker's thread pool while the block runs
+    and rejoins it after (as `distributed.worker_client` does), so waiting on its own
+    submissions never deadlocks a worker with one thread.
+
+    Raises:
+        MissingContextError: outside a task running on a Dask worker.
+    """
+    from distributed import worker_client
+
+    try:
+        context = worker_client(timeout=timeout)
+        client = context.__enter__()
+    except ValueError as error:
+        msg = (
+            "get_dask_client() works inside a task running on a Dask worker (a flow with "
+            f"DaskTaskRunner); here there is none ({error})"
+        )
+        raise MissingContextError(msg) from None
+    try:
+        yield client
+    finally:
+        context.__exit__(None, None, None)
+
+
+class _ShippedFunction:
+    """A task's function on its way to a worker: pickled once per function, not once per
+    task run, and unpickled once per worker process, when first called there.
+
+    A function defined in `__main__`, or inside another function, pickles by value
+    (cloudpickle), which costs far more than the rest of a trivial task's submission. The
+    scheduler, which holds each task until a worker takes it and then pickles it again,
+    sees only the bytes: it never loads the function (it may not even be able to import
+    what the function needs) nor pickles it anew.
+
+    The bytes are compressed, which also hides the name `__main__` that a function pickled
+    by value carries: `distributed` pickles anything whose plain pickle contains that name
+    a second time, with cloudpickle, and the scheduler would pay that for every task.
+    """
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ShippedFunction, (self.blob,))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _load_function(self.blob)(*args, **kwargs)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_function(blob: bytes) -> Callable[..., Any]:
+    """On a worker: the function, unpickled once per process."""
+    import cloudpickle
+
+    fn: Callable[..., Any] = cloudpickle.loads(zlib.decompress(blob))
+    return fn
+
+
+class _Raised:
+    """What a task that raised returns to Dask: its exception, as a value.
+
+    Dask then sees a successful computation, so it neither logs the user's exception as
+    a worker error nor treats it as its own failure; the runner unwraps it.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Raised, (self.error,))
+
+
+def _run_on_worker(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    names: tuple[str, str, str, str],
+) -> Any:
+    """Executes a task on a Dask worker, inside a task-run context for `get_run_logger()`."""
+    task_run_id, task_run_name, task_name, flow_run_name = names
+    ensure_console_logging()
+    token = set_current(
+        RemoteTaskRunContext(
+            task_run_id=task_run_id,
+            task_run_name=task_run_name,
+            task_name=task_name,
+            flow_run_name=flow_run_name,
+        )
+    )
+    try:
+        return fn(*args, **kwargs)
+    except Exception as error:
+        return _Raised(error)
+    finally:
+        reset_current(token)
+        # Worker processes share the terminal but buffer their output: flush so a task's
+        # prints appear before its run is reported finished.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                continue
