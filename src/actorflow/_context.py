@@ -177,6 +177,9 @@ class TaskCall(TaskRunContext):
     report: Callable[[object], bool]
     flow_run: FlowRunContext | None
     attempt: int = 1
+    may_time_out: bool = False
+    """The task has a timeout: the call must run on a thread that can be abandoned (a
+    backend's worker), never on a thread that helps while it waits (see `help_until`)."""
     worker: object = None
     """Set by a backend to what runs the call (to abandon it on timeout); the Dask
     backend clears it once the outcome is in."""

@@ -245,6 +245,7 @@ class TaskRunActor(LightActor):
                 report=self._report,
                 flow_run=self._flow_run,
                 attempt=attempt,
+                may_time_out=self._machine.policy.timeout_seconds is not None,
             )
         if instruction.park:
             with _inline_lock:

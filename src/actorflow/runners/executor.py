@@ -148,7 +148,7 @@ class ExecutorBackend(Backend):
             if deadline is not None and time.monotonic() >= deadline:
                 break
             with self._cond:
-                call = self._queue.popleft() if self._queue else None
+                call = self._helpable_locked()
                 if call is None:
                     self._helpers += 1
                     self._help_cond.wait(_HELP_POLL)
@@ -163,6 +163,15 @@ class ExecutorBackend(Backend):
         return getattr(self._local, "depth", 0) > 0
 
     # -- internals -------------------------------------------------------------------------
+
+    def _helpable_locked(self) -> TaskCall | None:
+        """The first queued call a helping thread may run, taken off the queue. A call that
+        may time out is left to a worker: a helping thread could not be abandoned."""
+        for index, call in enumerate(self._queue):
+            if not call.may_time_out:
+                del self._queue[index]
+                return call
+        return None
 
     def _wake_locked(self) -> None:
         if not self._queue:
