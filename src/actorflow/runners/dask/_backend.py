@@ -1,10 +1,10 @@
-"""`_DaskBackend`: one flow run's `distributed.Client` (and cluster), up and down.
+"""`_DaskBackend`: one flow run's `distributed.Client` (and its cluster, when it made one).
 
-`start` and `shutdown` run on the runner actor's thread. `submit` and `abandon` run on
-any thread (task-run actors call them): they only queue work for the client's event-loop
-thread (see `_client_loop`), which does everything else; `_ShippedFunctions` pickles a
-task's function there, in `submit`, once per flow run. The backend's own reporter thread
-(see `_reporter`) reports the outcomes.
+Built, started and shut down on the runner actor's thread. `submit` and `abandon` run on
+any thread (task-run actors call them) and only queue work for the client's event-loop
+thread (see `_client_loop`), which does everything else; `submit` also pickles the task's
+function, once per flow run (`_ShippedFunctions`), on its caller's thread. The backend's
+own reporter thread (see `_reporter`) reports the outcomes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The only code that uses a private name of `distributed`. Runs on the client's event loop.
 
-Checked against distributed 2026.8.0.
+Checked against distributed 2026.8.0 (`distributed.__version__`); after an upgrade, run
+the Dask tests: if this breaks, Dask task runs never finish.
 
 - `until_done(future)` awaits the future's `FutureState`, as distributed's own
   `done_callback`, `wait` and `as_completed` do. The runner watches every Dask future on
@@ -12,10 +13,11 @@ Checked against distributed 2026.8.0.
   through locks and conditions meant for other threads; `Future.add_done_callback` calls
   back on a thread pool, not on the loop.
 
-Everything else goes through public methods. Called on the loop with `asynchronous=True`
-they return the coroutine instead of waiting on the loop for it: `Client.gather` (instead
-of `Client._gather`), `Client.cancel` (`Client._cancel`), `Future.exception`
-(`Future._exception`) and `Client.nbytes` (the scheduler RPC `Client.scheduler.nbytes`).
+Everything else goes through public methods: called with `asynchronous=True` they return
+the coroutine to await on the loop, the one their private counterpart returns, instead of
+blocking: `Client.gather` (in place of `Client._gather`), `Client.cancel`
+(`Client._cancel`), `Future.exception` (`Future._exception`) and `Client.nbytes` (the
+scheduler RPC `Client.scheduler.nbytes`).
 """
 
 from __future__ import annotations

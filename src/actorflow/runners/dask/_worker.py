@@ -1,10 +1,10 @@
 """What runs in the Dask worker processes: the task wrapper and the function it calls.
 
 `_run_on_worker` runs on a worker's task thread, and so does `get_dask_client` (it is
-for task code). `_ShippedFunction` and `_Raised` are made on one side and unpickled on the
-other: a `_ShippedFunction` in the flow's process (by `submit`, see `_ShippedFunctions`)
-and on the worker; a `_Raised` on the worker and, on the client's event loop, in the
-flow's process. The scheduler passes both on as they are.
+for task code). A `_ShippedFunction` is made in the flow's process (by `submit`, see
+`_backend._ShippedFunctions`) and loaded on the worker; a `_Raised` is made on the worker
+and unpickled in the flow's process, on the client's event loop. The scheduler unpickles
+a `_ShippedFunction` too, but never the function inside it.
 """
 
 from __future__ import annotations
