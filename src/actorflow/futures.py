@@ -47,6 +47,20 @@ def _helping_backend() -> Any:
     return None
 
 
+def _waker(backend: Any) -> Callable[[object], None] | None:
+    """A done-callback that wakes `backend`'s helping threads (`help_until` sleeps until
+    woken, never polls): to register, on a future or countdown the thread helps until, after
+    whatever makes its `done()` true. None for a backend that has no `wake_helpers()`."""
+    wake_helpers: Callable[[], object] | None = getattr(backend, "wake_helpers", None)
+    if wake_helpers is None:
+        return None
+
+    def wake(_done: object) -> None:
+        wake_helpers()
+
+    return wake
+
+
 class TaskFuture(Generic[R]):
     """The eventual outcome of one task run.
 
@@ -54,7 +68,8 @@ class TaskFuture(Generic[R]):
     reaches a final state. `wait()`, `result()` and the module's `wait()`/`as_completed()`
     block the calling thread — a flow body or another user thread — always with an optional
     timeout. A task that waits on futures runs its runner's queued tasks meanwhile, so waiting
-    inside a task never deadlocks its runner. Everything here is safe from any thread.
+    inside a task never deadlocks its runner; with none to run it sleeps until a done-callback
+    wakes it (see `ExecutorBackend.help_until`). Everything here is safe from any thread.
     """
 
     __slots__ = (
@@ -104,6 +119,9 @@ class TaskFuture(Generic[R]):
             return self._state
         backend = _helping_backend()
         if backend is not None:
+            wake = _waker(backend)
+            if wake is not None and (timeout is None or timeout > 0):
+                self.add_done_callback(wake)  # runs once `_final` is set: `done()` holds
             backend.help_until(self.done, timeout)
         elif self._latch.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
             self._latch.release()
@@ -170,7 +188,7 @@ def wait(
     Returns `(done, not_done)`, two sets. Never raises for a failed task run.
     """
     pending = list(futures)
-    remaining = _Countdown(len(pending))
+    remaining = _Countdown(len(pending), _helping_backend())
     for future in pending:
         future.add_done_callback(remaining.count_down)
     remaining.wait(timeout)
@@ -188,10 +206,12 @@ def as_completed(
     """
     pending = list(dict.fromkeys(futures))
     finished: queue.SimpleQueue[TaskFuture[Any]] = queue.SimpleQueue()
-    for future in pending:
-        future.add_done_callback(finished.put)
-    deadline = None if timeout is None else time.monotonic() + timeout
     backend = _helping_backend()
+    wake = None if backend is None else _waker(backend)
+    on_done = finished.put if wake is None else _then(finished.put, wake)
+    for future in pending:
+        future.add_done_callback(on_done)
+    deadline = None if timeout is None else time.monotonic() + timeout
     for _ in range(len(pending)):
         remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         if backend is not None:
@@ -204,24 +224,44 @@ def as_completed(
             raise TimeoutError(msg) from None
 
 
-class _Countdown:
-    """Released when `count_down` has been called `n` times."""
+def _then(
+    first: Callable[[TaskFuture[Any]], object], then: Callable[[object], None]
+) -> Callable[[TaskFuture[Any]], None]:
+    """A done-callback that calls `first`, then `then` (a waker: once `done()` holds)."""
 
-    def __init__(self, n: int) -> None:
+    def both(future: TaskFuture[Any]) -> None:
+        first(future)
+        then(future)
+
+    return both
+
+
+class _Countdown:
+    """Released when `count_down` has been called `n` times.
+
+    `backend`: the backend whose worker waits (helping it meanwhile), or None. Its helpers
+    are woken when the count reaches zero, after the release.
+    """
+
+    def __init__(self, n: int, backend: Any = None) -> None:
         self._left = n
         self._lock = threading.Lock()
         self._event = threading.Event()
+        self._backend = backend
+        self._wake = None if backend is None else _waker(backend)
         if n == 0:
             self._event.set()
 
     def count_down(self, _future: object) -> None:
         with self._lock:
             self._left -= 1
-            if self._left == 0:
-                self._event.set()
+            if self._left != 0:
+                return
+            self._event.set()
+        if self._wake is not None:
+            self._wake(None)
 
     def wait(self, timeout: float | None) -> bool:
-        backend = _helping_backend()
-        if backend is not None:
-            return bool(backend.help_until(self._event.is_set, timeout))
+        if self._backend is not None:
+            return bool(self._backend.help_until(self._event.is_set, timeout))
         return self._event.wait(timeout)

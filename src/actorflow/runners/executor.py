@@ -2,14 +2,17 @@
 
 Shared by `SequentialTaskRunner` (one call at a time) and `ConcurrentTaskRunner` (a
 bounded pool). The runner actor owns the backend: it starts it and shuts it down. Other
-threads use three thread-safe entry points:
+threads use these thread-safe entry points (and `abandon`, for a timed-out call):
 
 - `submit(call)` queues a call (one hand-off to a worker thread);
 - `run_here(call)` lets the thread that is about to block on a call's result run it
   itself, when the runner has a free slot and nothing was queued before it ("caller
   runs"): a task called from a flow body then costs no hand-off at all;
-- `help_until(done)` lets a task that waits on futures run queued calls meanwhile, so
-  waiting never deadlocks the runner, even with one slot.
+- `help_until(done, timeout)` lets a task that waits on futures run queued calls
+  meanwhile, so waiting never deadlocks the runner, even with one slot. With nothing it may
+  run, it sleeps until woken, never polls: by a call queued, or by
+- `wake_helpers()`, which the waiter's done-callbacks call once what it waits for has
+  happened (a future resolved, a countdown reached zero).
 
 `max_workers` bounds the calls *running* at once (waiting ones, helping, do not count
 twice); it is 1 for the sequential runner, so calls run one at a time, in queue order.
@@ -26,7 +29,7 @@ import itertools
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from actorflow._exceptions import TaskRunnerError
 from actorflow.runners.base import Backend
@@ -38,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ExecutorBackend", "default_max_workers"]
 
-_HELP_POLL: Final = 0.002
 _names = itertools.count()
 
 
@@ -140,23 +142,49 @@ class ExecutorBackend(Backend):
     def help_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
         """On a thread running one of this backend's calls: run queued calls until `done()`.
 
-        The thread already holds a slot, so the calls it runs meanwhile take no other.
+        The thread already holds a slot, so the calls it runs meanwhile take no other (and
+        it runs none that may time out: see `_helpable_locked`). With none to run, it sleeps
+        until a call is queued, or `wake_helpers()` is called, or `timeout` seconds (None:
+        no limit) have passed since the call. Returns `done()`: False on timeout.
+
+        Whatever makes `done()` true must then call `wake_helpers()` (typically a
+        done-callback of the awaited future), or this thread sleeps on. `done()` is
+        evaluated with the backend's lock held, so a wake-up cannot slip in between the check
+        and the sleep: it must be a quick read that takes no lock and never calls into the
+        backend (`TaskFuture.done`, `Event.is_set`, `SimpleQueue.empty`).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         worker = getattr(self._local, "worker", None)
-        while not done():
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            with self._cond:
+        cond = self._help_cond
+        while True:
+            with cond:
+                if done():
+                    return True
+                remaining = None
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
                 call = self._helpable_locked()
                 if call is None:
                     self._helpers += 1
-                    self._help_cond.wait(_HELP_POLL)
-                    self._helpers -= 1
+                    try:
+                        cond.wait(remaining)
+                    finally:
+                        self._helpers -= 1
                     continue
             self._execute(call, worker)
-            del call
-        return done()
+            del call  # not held (with its arguments) while this thread sleeps
+
+    def wake_helpers(self) -> None:
+        """Wake the threads sleeping in `help_until`, to evaluate their `done()` again.
+
+        Any thread; quick; never blocks beyond the backend's lock, so it may be called from a
+        done-callback. Call it after making a helper's `done()` true, not before.
+        """
+        with self._lock:
+            if self._helpers:
+                self._help_cond.notify_all()
 
     def runs_on_this_thread(self) -> bool:
         """Whether the current thread is running one of this backend's calls."""
