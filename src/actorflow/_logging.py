@@ -38,10 +38,14 @@ runner_logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.task_runners")
 
 
 class ConsoleFormatter(logging.Formatter):
-    """Formats a record as `HH:MM:SS.mmm | message` (local time)."""
+    """Formats a record as `HH:MM:SS.mmm | message` (local time).
 
-    _second = -1
-    _stamp = ""
+    Safe from any thread, without a lock: the `HH:MM:SS` of the last second formatted is
+    cached as one `(second, stamp)` tuple, read and replaced as a single attribute (atomic
+    under the GIL), so a line never pairs one second with another second's stamp.
+    """
+
+    _cached: tuple[int, str] = (-1, "")  # (second, its HH:MM:SS)
 
     def format(self, record: logging.LogRecord) -> str:
         line = self.line(record.created, record.getMessage())
@@ -53,10 +57,11 @@ class ConsoleFormatter(logging.Formatter):
         """The line for `message`, logged at `created` (seconds since the epoch)."""
         seconds = int(created)
         millis = int((created - seconds) * 1000)
-        if seconds != self._second:  # strftime once per second, not once per line
-            self._stamp = time.strftime("%H:%M:%S", time.localtime(seconds))
-            self._second = seconds
-        return f"{self._stamp}.{millis:03d} | {message}"
+        cached = self._cached  # one read: another thread may replace it at any time
+        if cached[0] != seconds:  # strftime once per second, not once per line
+            cached = (seconds, time.strftime("%H:%M:%S", time.localtime(seconds)))
+            self._cached = cached
+        return f"{cached[1]}.{millis:03d} | {message}"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
