@@ -556,3 +556,49 @@ def test_the_runners_import_neither_pykka_nor_the_actors_at_run_time():
         "if TYPE_CHECKING:\n    import pykka\ndef f():\n    from ..actors import x\n"
     )
     assert _run_time_imports(sample, ["actorflow", "runners"]) == [(4, "actorflow.actors.x")]
+
+
+def _dask_imports(tree: ast.Module, module: str) -> set[str]:
+    """The `dask/` modules that `module` imports, in any way: at the top, inside a
+    function, or under `if TYPE_CHECKING:`."""
+    prefix = "actorflow.runners.dask."
+    package = ["actorflow", "runners", "dask"]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            parent = ".".join([*base, *([node.module] if node.module else [])])
+            names = [parent, *(f"{parent}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            if name.startswith(prefix):
+                found.add(name[len(prefix) :].split(".")[0])
+    found.discard(module)
+    return found
+
+
+def test_the_dask_modules_import_one_another_one_way_only():
+    sources = {
+        name.removeprefix("dask/").removesuffix(".py"): tree
+        for name, tree in _runner_sources().items()
+        if name.startswith("dask/") and name != "dask/__init__.py"
+    }
+    edges = {
+        module: _dask_imports(tree, module) & sources.keys() for module, tree in sources.items()
+    }
+    assert edges["_settings"] == {"_backend"}  # the check sees them
+    cycles = []
+    for start in sorted(edges):
+        reached: set[str] = set()
+        todo = list(edges[start])
+        while todo:
+            module = todo.pop()
+            if module not in reached:
+                reached.add(module)
+                todo += edges[module]
+        if start in reached:
+            cycles.append(start)
+    assert not cycles, f"dask modules in an import cycle: {cycles} ({edges})"

@@ -12,7 +12,12 @@ The modules are split by where their code runs:
 - `_worker`: the task wrapper and `get_dask_client` (the Dask worker processes);
 - `_result`: a result left on the cluster, fetched when asked for (the user's thread);
 - `_compat`: the only use of `distributed`'s private API (the client's event loop);
-- `_types`: names for annotations only.
+- `_types`: names for annotations only, and the protocols through which lower modules
+  use higher ones' objects.
+
+Each module imports only lower ones (even under `if TYPE_CHECKING:`), bottom-up:
+`_types`, `_compat`, `_quiet`, `_worker`, `_result` -> `_reporter` -> `_client_loop` ->
+`_backend` -> `_settings` -> this package.
 """
 
 from actorflow.runners.dask._client_loop import FETCH_LIMIT as FETCH_LIMIT

@@ -26,8 +26,7 @@ from actorflow.runners.dask._worker import _ShippedFunction
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from actorflow.runners.dask._settings import DaskTaskRunner
-    from actorflow.runners.dask._types import Outcome, Submitted, TaskCall
+    from actorflow.runners.dask._types import DaskSettings, Outcome, Submitted, TaskCall
 
 _DEFAULT_CLUSTER = "distributed.deploy.local.LocalCluster"
 # Every server a default cluster starts listens on the loopback interface, on a free port.
@@ -42,7 +41,7 @@ class _DaskBackend(Backend):
     Thread rules: see the module docs. No thread ever blocks on a Dask future.
     """
 
-    def __init__(self, settings: DaskTaskRunner) -> None:
+    def __init__(self, settings: DaskSettings) -> None:
         self._settings = settings
         self.client: Any = None
         self._cluster: Any = None

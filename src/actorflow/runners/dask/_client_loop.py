@@ -22,8 +22,7 @@ from actorflow.runners.dask._result import _DaskResult
 from actorflow.runners.dask._worker import _Raised, _run_on_worker
 
 if TYPE_CHECKING:
-    from actorflow.runners.dask._backend import _DaskBackend
-    from actorflow.runners.dask._types import Outcome, Submitted, TaskCall
+    from actorflow.runners.dask._types import LoopBackend, Outcome, Submitted, TaskCall
 
 __all__ = ["FETCH_LIMIT"]
 
@@ -42,7 +41,7 @@ class _ClientLoop:
     (under its lock), its `closing` flag and its reporter thread's queue of outcomes.
     """
 
-    def __init__(self, backend: _DaskBackend) -> None:
+    def __init__(self, backend: LoopBackend) -> None:
         self._backend = backend
         # Gather results straight from the workers (not through the scheduler) when the
         # scheduler and its workers all listen on loopback addresses, or as the client's

@@ -15,7 +15,7 @@ from actorflow._exceptions import ResultNotAvailableError
 from actorflow._results import RemoteResult
 
 if TYPE_CHECKING:
-    from actorflow.runners.dask._backend import _DaskBackend
+    from actorflow.runners.dask._types import BackendState
 
 
 class _DaskResult(RemoteResult):
@@ -29,7 +29,7 @@ class _DaskResult(RemoteResult):
 
     __slots__ = ("_backend", "_fetched", "_future", "_lock", "_task_run_name", "_value")
 
-    def __init__(self, future: Any, task_run_name: str, backend: _DaskBackend) -> None:
+    def __init__(self, future: Any, task_run_name: str, backend: BackendState) -> None:
         self._future = future
         self._task_run_name = task_run_name
         self._backend = backend
