@@ -245,3 +245,32 @@ def test_a_finished_run_s_task_results_are_not_kept_alive_by_the_runtime():
     gc.collect()
     assert len(refs) == 3
     assert all(ref() is None for ref in refs), "a finished run's results are still referenced"
+
+
+def test_actorflow_actors_stay_out_of_pykkas_global_registry():
+    """A user's `pykka.ActorRegistry.stop_all()` must not reach actorflow's runs, and
+    actorflow's failures must not stop the user's actors."""
+    import pykka
+
+    seen: list[int] = []
+
+    @task
+    def looks() -> None:
+        seen.append(len(pykka.ActorRegistry.get_all()))
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
+    def child() -> None:
+        looks.submit().result()
+
+    @flow
+    def parent() -> None:
+        seen.append(len(pykka.ActorRegistry.get_all()))
+        looks()
+        child()
+
+    with ActorSystem() as system:
+        supervisor = system.supervise(parent, restart="temporary")
+        assert supervisor.current is not None
+        supervisor.current.wait(30)
+        seen.append(len(pykka.ActorRegistry.get_all()))
+    assert seen == [0, 0, 0, 0]

@@ -197,6 +197,11 @@ _LEVEL_NAMES: Final = {
     for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL)
 }
 _template: dict[str, Any] = {}
+# When `logging` was loaded, as `LogRecord.relativeCreated` counts from it: read off a
+# record once, through the public API.
+_probe = logging.LogRecord("actorflow", logging.DEBUG, __file__, 0, "", None, None)
+_LOGGING_START: Final = _probe.created - _probe.relativeCreated / 1000
+del _probe
 
 
 def _refresh_template() -> None:
@@ -285,7 +290,7 @@ def _record(
         "funcName": func,
         "created": created,
         "msecs": int((created - int(created)) * 1000) + 0.0,
-        "relativeCreated": (created - logging._startTime) * 1000,  # type: ignore[attr-defined]
+        "relativeCreated": (created - _LOGGING_START) * 1000,
         "thread": thread.ident,
         "threadName": thread.name,
     }

@@ -85,7 +85,7 @@ class Flow(Generic[P, R]):
             handle = parent.port.start_subflow(self, bound.args, bound.kwargs, parent)
         else:
             # The actor runtime loads on the first run, not on `import actorflow`.
-            from actorflow.actors.runtime import default_runtime
+            from actorflow.actors.runtime import default_runtime  # noqa: PLC0415
 
             handle = default_runtime().start_flow_run(self, bound.args, bound.kwargs, parent=None)
         state = handle.wait()

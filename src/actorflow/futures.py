@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from actorflow.states import State
 
-__all__ = ["TaskFuture", "as_completed", "wait"]
+__all__ = ["TaskFuture", "TaskFutureWriter", "as_completed", "wait"]
 
 R = TypeVar("R")
 logger = logging.getLogger("actorflow.futures")
@@ -153,13 +153,20 @@ class TaskFuture(Generic[R]):
                 return
         _run_callback(fn, self)
 
-    # -- for the owning task-run actor -----------------------------------------------------
 
-    def _set_state(self, state: State) -> None:
+class TaskFutureWriter(TaskFuture[R]):
+    """The runtime's side of a `TaskFuture`: the task-run actor that creates one is its one
+    writer, and users see it as a plain `TaskFuture`. Thread rules: `set_state` and
+    `resolve` are called only by that actor's handlers."""
+
+    __slots__ = ()
+
+    def set_state(self, state: State) -> None:
+        """Publish the run's current state."""
         self._state = state
 
-    def _resolve(self, state: State) -> None:
-        """Set the final state and run the callbacks. Called once, by the task-run actor."""
+    def resolve(self, state: State) -> None:
+        """Set the final state and run the callbacks. Called once."""
         with self._lock:
             if self._final:
                 msg = f"{self!r} is already resolved"

@@ -101,26 +101,6 @@ class State:
     def __str__(self) -> str:
         return f"{self.name}(message={self.message!r}, type={self.type.value})"
 
-    @classmethod
-    def _new(
-        cls,
-        state_type: StateType,
-        timestamp: float,
-        name: str = "",
-        message: str | None = None,
-        data: Any = _NO_DATA,
-    ) -> State:
-        """The runtime's constructor for states it proposes: the same value as
-        `State(type=..., timestamp=..., ...)`, built about twice as fast (states are made
-        three times per task run). `state_type` must be a `StateType`."""
-        state = object.__new__(cls)
-        _set_type(state, state_type)
-        _set_name(state, name or _TITLES[state_type])
-        _set_message(state, message)
-        _set_timestamp(state, timestamp)
-        _set_data(state, data)
-        return state
-
     # -- predicates -------------------------------------------------------------------
 
     def is_scheduled(self) -> bool:
@@ -227,7 +207,26 @@ def aggregate_states(states: list[State], *, timestamp: float | None = None) -> 
     return State(type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at)
 
 
-# Slot setters for State._new: a frozen dataclass forbids `setattr`, but its slots'
+def make_state(
+    state_type: StateType,
+    timestamp: float,
+    name: str = "",
+    message: str | None = None,
+    data: Any = _NO_DATA,
+) -> State:
+    """The runtime's constructor for the states it proposes: the same value as
+    `State(type=..., timestamp=..., ...)`, built about twice as fast (states are made three
+    times per task run). `state_type` must be a `StateType`; nothing is checked."""
+    state = object.__new__(State)
+    _set_type(state, state_type)
+    _set_name(state, name or _TITLES[state_type])
+    _set_message(state, message)
+    _set_timestamp(state, timestamp)
+    _set_data(state, data)
+    return state
+
+
+# Slot setters for make_state: a frozen dataclass forbids `setattr`, but its slots'
 # descriptors set values directly, as the generated __init__ does through object.__setattr__.
 _set_type = State.__dict__["type"].__set__
 _set_name = State.__dict__["name"].__set__

@@ -13,6 +13,8 @@ from typing import Any, ClassVar, TypeVar
 
 import pykka
 
+from actorflow.actors._pykka_compat import UNHANDLED
+
 __all__ = ["Dispatching", "handles"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,8 +43,9 @@ class Dispatching(pykka.Actor):
                 handlers[message_type] = attribute
         cls._handlers = handlers
 
-    def _handle_receive(self, message: Any) -> Any:
+    def dispatch(self, message: Any) -> Any:
+        """Run the message's `@handles` method; `UNHANDLED` if it has none."""
         handler = self._handlers.get(type(message))
         if handler is not None:
             return handler(self, message)
-        return super()._handle_receive(message)
+        return UNHANDLED

@@ -39,6 +39,7 @@ from actorflow.actors.run_port import ActorRunPort
 from actorflow.actors.runner import RunnerActor
 from actorflow.actors.task_run import tell_if_alive
 from actorflow.core import instructions as ins
+from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
     ActorStopped,
@@ -164,7 +165,7 @@ class FlowRunActor(ThreadActor):
         self._ledger_ref = LedgerActor.start(
             flow_run_id=self._id, flow_run_ref=self.actor_ref, pool=self._pool
         )
-        self._handle._set_ledger(self._ledger_ref)
+        self._handle.set_ledger(self._ledger_ref)
         if self._parent is not None:
             self._parent_ledger().tell(
                 ChildFlowRunStarted(
@@ -206,7 +207,7 @@ class FlowRunActor(ThreadActor):
 
     @handles(AllRunsFinished)
     def _on_all_runs_finished(self, message: AllRunsFinished) -> None:
-        self._handle._set_task_runs(message.snapshots)
+        self._handle.set_task_runs(message.snapshots)
         self._feed(message)
 
     @handles(RunnerFailed, RunnerStopped, BodyFinished, FlowTimeoutDue, FlowRetryDue, CancelFlowRun)
@@ -223,7 +224,7 @@ class FlowRunActor(ThreadActor):
         self._feed(ActorStopped(run_id=self._id))  # ends it Crashed, unless it has ended
         state = self._machine.state
         assert state is not None
-        self._handle._resolve(state)
+        self._handle.resolve(state)
 
     def on_failure(self, *exc_info: Any) -> None:
         self._feed(ActorCrashed(run_id=self._id, error=exc_info[1]))
@@ -247,12 +248,13 @@ class FlowRunActor(ThreadActor):
     def _execute(self, instruction: Any) -> None:
         kind = type(instruction)
         if kind is ins.RecordState:
-            self._handle._set_state(instruction.state)
+            self._handle.set_state(instruction.state)
         elif kind is ins.Log:
             emit(flow_run_logger, instruction.level, instruction.msg, *instruction.args)
         else:
             _EXECUTORS[kind](self, instruction)
 
+    @on(ins.StartTimer)
     def _start_timer(self, instruction: ins.StartTimer) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -260,23 +262,29 @@ class FlowRunActor(ThreadActor):
             instruction.delay, functools.partial(tell_if_alive, self.actor_ref, instruction.message)
         )
 
+    @on(ins.CancelTimer)
     def _cancel_timer(self, _instruction: object = None) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
+    @on(ins.SignalCancelled)
     def _signal_cancelled(self, _instruction: object) -> None:
         self._cancelled.set()
 
+    @on(ins.CancelChildren)
     def _cancel_children(self, instruction: ins.CancelChildren) -> None:
         self._tell_ledger(CancelPending(flow_run_id=self._id, message=instruction.message))
 
+    @on(ins.SealLedger)
     def _seal_ledger(self, _instruction: object) -> None:
         self._tell_ledger(SealLedger(flow_run_id=self._id))
 
+    @on(ins.ReopenLedger)
     def _reopen_ledger(self, _instruction: object) -> None:
         self._tell_ledger(ReopenLedger(flow_run_id=self._id))
 
+    @on(ins.StartBody)
     def _start_body(self, instruction: ins.StartBody) -> None:
         attempt = instruction.attempt
         context = self._context
@@ -295,18 +303,20 @@ class FlowRunActor(ThreadActor):
             name=f"actorflow-flow-body-{self._handle.flow_run_name}",
             daemon=True,
         )
-        self._handle._add_thread(self._body)
+        self._handle.add_thread(self._body)
         self._body.start()
 
     def _tell_ledger(self, message: object) -> None:
         if self._ledger_ref is not None:  # None: it crashed, and the run is ending Crashed
             self._ledger_ref.tell(message)
 
+    @on(ins.StopRunner)
     def _stop_runner(self, _instruction: object = None) -> None:
         ref = self._runner_ref
         if ref is None or not tell_if_alive(ref, StopRunner(flow_run_id=self._id)):
             self._feed(RunnerStopped(flow_run_id=self._id))  # already gone: nothing to stop
 
+    @on(ins.FinishFlowRun)
     def _finish(self, instruction: ins.FinishFlowRun) -> None:
         state = instruction.state
         if self._ledger_ref is not None:
@@ -330,17 +340,7 @@ class FlowRunActor(ThreadActor):
             )
 
 
-_EXECUTORS: dict[type, Callable[[FlowRunActor, Any], None]] = {
-    ins.StartBody: FlowRunActor._start_body,
-    ins.StartTimer: FlowRunActor._start_timer,
-    ins.CancelTimer: FlowRunActor._cancel_timer,
-    ins.SignalCancelled: FlowRunActor._signal_cancelled,
-    ins.CancelChildren: FlowRunActor._cancel_children,
-    ins.SealLedger: FlowRunActor._seal_ledger,
-    ins.ReopenLedger: FlowRunActor._reopen_ledger,
-    ins.StopRunner: FlowRunActor._stop_runner,
-    ins.FinishFlowRun: FlowRunActor._finish,
-}
+_EXECUTORS: dict[type, Callable[..., None]] = handler_table(FlowRunActor)
 """How the shell carries out each instruction its machine gives (besides the two
 commonest, handled inline)."""
 

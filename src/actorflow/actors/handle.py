@@ -39,8 +39,9 @@ _callbacks_lock = threading.Lock()
 class FlowRunHandle:
     """A flow run's identity, state and eventual end. Safe to read from any thread.
 
-    Thread rules: the `_set_*`/`_resolve` methods are for the run's `FlowRunActor` only
-    (the one writer); everything else may be called from any thread.
+    Thread rules: `set_state`, `set_ledger`, `add_thread`, `set_task_runs` and `resolve`
+    are for the run's `FlowRunActor` only (the one writer); everything else may be called
+    from any thread. Users hold a `FlowRunRef`, which has none of them.
     """
 
     __slots__ = (
@@ -132,21 +133,21 @@ class FlowRunHandle:
                 return
         fn(self)
 
-    # -- for the run's FlowRunActor only ------------------------------------------------
+    # -- for the run's FlowRunActor only (the one writer) ------------------------------------------------
 
-    def _set_state(self, state: State) -> None:
+    def set_state(self, state: State) -> None:
         self._state = state
 
-    def _set_ledger(self, ledger_ref: ActorRef[Any] | None) -> None:
+    def set_ledger(self, ledger_ref: ActorRef[Any] | None) -> None:
         self._ledger_ref = ledger_ref
 
-    def _add_thread(self, thread: threading.Thread) -> None:
+    def add_thread(self, thread: threading.Thread) -> None:
         self._threads.append(thread)
 
-    def _set_task_runs(self, snapshots: tuple[Any, ...]) -> None:
+    def set_task_runs(self, snapshots: tuple[Any, ...]) -> None:
         self._task_runs = snapshots
 
-    def _resolve(self, state: State) -> None:
+    def resolve(self, state: State) -> None:
         self._state = self._final = state
         self._ledger_ref = None
         if self._task_runs is None:

@@ -22,16 +22,13 @@ from __future__ import annotations
 
 import collections
 import itertools
-import logging
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
-import pykka
 from pykka import ActorDeadError, ActorRef
-from pykka._envelope import Envelope
-from pykka.messages import _ActorStop
 
+from actorflow.actors._pykka_compat import LightActorBase, is_stop_message
 from actorflow.actors.dispatch import Dispatching
 
 if TYPE_CHECKING:
@@ -40,8 +37,6 @@ if TYPE_CHECKING:
     from pykka import Future
 
 __all__ = ["MAX_INLINE_DEPTH", "ActorPool", "LightActor"]
-
-logger = logging.getLogger("actorflow.actors")
 
 MAX_INLINE_DEPTH: Final = 4
 """How many light-actor handlers may nest on one thread before messages go to the pool."""
@@ -95,7 +90,7 @@ class ActorPool:
                 actor = self._ready.popleft()
             if actor is None:
                 return
-            actor._drain()
+            actor.drain()
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the threads once the actors already queued are drained. Idempotent."""
@@ -117,58 +112,61 @@ class ActorPool:
 
 
 class _LightInbox:
-    """A mailbox whose `put()` schedules its actor. Implements Pykka's `ActorInbox`."""
+    """A mailbox whose `put()` schedules its actor. Implements Pykka's `ActorInbox`.
 
-    __slots__ = ("_actor", "_lock", "_queue", "_scheduled")
+    Its fields are for its actor only (`LightActor` and its ref).
+    """
+
+    __slots__ = ("actor", "lock", "queue", "scheduled")
 
     def __init__(self, actor: LightActor) -> None:
-        self._actor = actor
-        self._queue: collections.deque[Envelope[Any]] = collections.deque()
-        self._lock = threading.Lock()
-        # Invariant: _scheduled is True exactly while one thread owns the drain (or the
-        # actor sits in its pool's ready queue); only that thread pops from _queue.
-        self._scheduled = False
+        self.actor = actor
+        self.queue: collections.deque[tuple[Any, Future[Any] | None]] = collections.deque()
+        self.lock = threading.Lock()
+        # Invariant: scheduled is True exactly while one thread owns the drain (or the
+        # actor sits in its pool's ready queue); only that thread pops from the queue.
+        self.scheduled = False
 
-    def put(self, envelope: Envelope[Any], /) -> None:
-        """Pykka's entry point (`ask`, `stop`, and `tell` through a plain `ActorRef`)."""
-        self.deliver(envelope.message, envelope.reply_to, envelope)
+    def put(self, envelope: Any, /) -> None:
+        """Pykka's entry point (`ask`, `stop`, and `tell` through a plain `ActorRef`): an
+        envelope with `message` and `reply_to`."""
+        self.deliver(envelope.message, envelope.reply_to)
 
-    def deliver(
-        self, message: Any, reply_to: Future[Any] | None, envelope: Envelope[Any] | None = None
-    ) -> None:
+    def deliver(self, message: Any, reply_to: Future[Any] | None) -> None:
         """Queue `message`, or handle it right here if the actor is idle."""
-        with self._lock:
-            if self._scheduled:
-                self._queue.append(envelope or Envelope(message, reply_to))
+        with self.lock:
+            if self.scheduled:
+                self.queue.append((message, reply_to))
                 return
-            self._scheduled = True
+            self.scheduled = True
         # This thread now owns the drain. The mailbox was empty, so `message` is next.
         if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
-            self._actor._drain(message, reply_to)
+            self.actor.drain(message, reply_to)
         else:
-            with self._lock:
-                self._queue.appendleft(envelope or Envelope(message, reply_to))
+            with self.lock:
+                self.queue.appendleft((message, reply_to))
             try:
-                self._actor._pool.schedule(self._actor)
+                self.actor.pool.schedule(self.actor)
             except BaseException:
-                with self._lock:  # not scheduled after all: let the next sender drain
-                    self._scheduled = False
+                with self.lock:  # not scheduled after all: let the next sender drain
+                    self.scheduled = False
                 raise
 
-    def get(self) -> Envelope[Any]:
-        with self._lock:
-            return self._queue.popleft()
+    def get(self) -> tuple[Any, Future[Any] | None]:
+        with self.lock:
+            return self.queue.popleft()
 
     def empty(self) -> bool:
-        with self._lock:
-            return not self._queue
+        with self.lock:
+            return not self.queue
 
-    def _next(self) -> Envelope[Any] | None:
-        """The next envelope, or None after releasing the drain (atomically)."""
-        with self._lock:
-            if self._queue:
-                return self._queue.popleft()
-            self._scheduled = False
+    def next_message(self) -> tuple[Any, Future[Any] | None] | None:
+        """The next message and its reply future, or None after releasing the drain
+        (atomically)."""
+        with self.lock:
+            if self.queue:
+                return self.queue.popleft()
+            self.scheduled = False
             return None
 
 
@@ -177,7 +175,7 @@ class LightActorRef(ActorRef[Any]):
 
     def tell(self, message: Any) -> None:
         actor_stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
-        if actor_stopped._set:
+        if actor_stopped.flag:
             msg = f"{self} not found"
             raise ActorDeadError(msg)
         inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
@@ -188,27 +186,27 @@ class _StopFlag:
     """The part of `threading.Event` Pykka uses for `actor_stopped`, cheaper to create:
     the Event behind `wait()` is made only if someone waits."""
 
-    __slots__ = ("_event", "_set")
+    __slots__ = ("event", "flag")
 
     def __init__(self) -> None:
-        self._set = False
-        self._event: threading.Event | None = None
+        self.flag = False
+        self.event: threading.Event | None = None
 
     def is_set(self) -> bool:
-        return self._set
+        return self.flag
 
     def set(self) -> None:
-        self._set = True  # written before _event is read: see wait()
-        event = self._event
+        self.flag = True  # written before event is read: see wait()
+        event = self.event
         if event is not None:
             event.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         with _flag_lock:
-            if self._event is None:
-                self._event = threading.Event()
-            event = self._event
-        if self._set:  # read after _event is written: a concurrent set() sees one or the other
+            if self.event is None:
+                self.event = threading.Event()
+            event = self.event
+        if self.flag:  # read after event is written: a concurrent set() sees one or the other
             event.set()
         return event.wait(timeout)
 
@@ -216,61 +214,60 @@ class _StopFlag:
 _flag_lock = threading.Lock()
 
 
-class LightActor(Dispatching):
+class LightActor(Dispatching, LightActorBase):
     """A Pykka actor without a thread of its own; see the module docs.
 
     `pool` is the `ActorPool` that takes over when a sender cannot drain the mailbox
     inline; subclasses pass it on from their own `__init__`. `on_start` runs as the actor's
     first handler, on whichever thread starts it; `__init__` runs in the creating thread.
     Light actors are not added to Pykka's global `ActorRegistry`.
+
+    Thread rules: `drain()` is called only by the thread that owns the drain (see
+    `_LightInbox`); `spawn`, `start` and the ref's methods are safe from any thread.
     """
 
     def __init__(self, *, pool: ActorPool) -> None:
-        self._pool = pool
-        self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
-        self.actor_inbox = _LightInbox(self)
-        self.actor_stopped = _StopFlag()  # type: ignore[assignment]
-        self._actor_ref = LightActorRef(self)
+        self.pool = pool
+        self._inbox = _LightInbox(self)
+        self._stopped = _StopFlag()
         self._started = False
+        self.init_actor(
+            urn=f"urn:actorflow:light:{next(_urns)}",
+            inbox=self._inbox,
+            stopped=self._stopped,
+            ref_class=LightActorRef,
+        )
 
     @classmethod
-    def start(cls, *args: Any, **kwargs: Any) -> ActorRef[Self]:
-        obj = cls(*args, **kwargs)
-        obj._start_actor_loop()
-        return obj.actor_ref
+    def spawn(cls, *args: Any, **kwargs: Any) -> Self:
+        """Create and start the actor; the actor itself, for its creator's own use."""
+        actor = cls(*args, **kwargs)
+        actor.begin()
+        return actor
 
-    @staticmethod
-    def _create_actor_inbox() -> pykka._actor.ActorInbox:  # pragma: no cover - not used
-        msg = "LightActor builds its inbox in __init__"
-        raise NotImplementedError(msg)
-
-    @staticmethod
-    def _create_future() -> pykka.Future[Any]:
-        return pykka.ThreadingFuture()
-
-    def _start_actor_loop(self) -> None:
+    def begin(self) -> None:
         """Run `on_start` (then anything already queued) here, or on the pool when deep."""
-        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
-        with inbox._lock:
-            assert not inbox._scheduled, "a light actor starts once"
-            inbox._scheduled = True
+        inbox = self._inbox
+        with inbox.lock:
+            assert not inbox.scheduled, "a light actor starts once"
+            inbox.scheduled = True
         if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
-            self._drain()
+            self.drain()
         else:
             try:
-                self._pool.schedule(self)
+                self.pool.schedule(self)
             except BaseException:
-                with inbox._lock:
-                    inbox._scheduled = False
+                with inbox.lock:
+                    inbox.scheduled = False
                 raise
 
-    def _drain(self, message: Any = _NOTHING, reply_to: Future[Any] | None = None) -> None:
+    def drain(self, message: Any = _NOTHING, reply_to: Future[Any] | None = None) -> None:
         """Handle `message`, if given, then the mailbox until it is empty.
 
         Called only by the thread that owns the drain (see `_LightInbox`).
         """
-        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
-        stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
+        inbox = self._inbox
+        stopped = self._stopped
         depth: int = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:
@@ -283,15 +280,15 @@ class LightActor(Dispatching):
                     # can report its death instead of dying silently.
                     self._fail(sys.exc_info())
             if message is not _NOTHING:
-                if stopped._set:
+                if stopped.flag:
                     self._reject(message, reply_to)
                 else:
                     self._handle(message, reply_to)
-            while (envelope := inbox._next()) is not None:
-                if stopped._set:
-                    self._reject(envelope.message, envelope.reply_to)
+            while (item := inbox.next_message()) is not None:
+                if stopped.flag:
+                    self._reject(*item)
                 else:
-                    self._handle(envelope.message, envelope.reply_to)
+                    self._handle(*item)
         finally:
             _local.depth = depth
 
@@ -299,7 +296,7 @@ class LightActor(Dispatching):
         try:
             handler = self._handlers.get(type(message))
             response = (
-                handler(self, message) if handler is not None else self._handle_receive(message)
+                handler(self, message) if handler is not None else self.handle_message(message)
             )
             if reply_to is not None:
                 reply_to.set(response)
@@ -311,35 +308,29 @@ class LightActor(Dispatching):
 
     def _fail(self, exc_info: Any) -> None:
         """Log, stop, and let `on_failure` report the death."""
-        self._handle_failure(*exc_info)
+        self.log_failure(exc_info)
         try:
             self.on_failure(*exc_info)
         except Exception:
-            self._handle_failure(*sys.exc_info())
+            self.log_failure(sys.exc_info())
 
-    def _reject(self, message: Any, reply_to: Future[Any] | None) -> None:
+    @staticmethod
+    def _reject(message: Any, reply_to: Future[Any] | None) -> None:
         if reply_to is None:
             return
-        if isinstance(message, _ActorStop):
+        if is_stop_message(message):
             reply_to.set(None)
             return
-        error = ActorDeadError(f"{self.actor_ref} stopped before handling the message")
+        error = ActorDeadError("the actor stopped before handling the message")
         reply_to.set_exception(exc_info=(ActorDeadError, error, None))
 
-    def _stop(self) -> None:
-        # `on_stop` first: whoever sees the actor stopped also sees what `on_stop` left
-        # (the ledger's last snapshot). Messages that arrive meanwhile are refused after.
+    def stop_now(self) -> None:
+        """Stop here, from one of the actor's own handlers: `on_stop` first, so whoever sees
+        the actor stopped also sees what `on_stop` left; messages that arrive after are
+        refused."""
         try:
             self.on_stop()
         except Exception:
-            self._handle_failure(*sys.exc_info())
+            self.log_failure(sys.exc_info())
         finally:
-            self.actor_stopped.set()
-
-    def _handle_failure(self, exception_type: Any, exception_value: Any, traceback: Any) -> None:
-        logger.error(
-            "Unhandled exception in %s:",
-            self,
-            exc_info=(exception_type, exception_value, traceback),
-        )
-        self.actor_stopped.set()
+            self._stopped.set()

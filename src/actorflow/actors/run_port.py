@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from actorflow.actors.task_run import start_task_run
 from actorflow.core.names import new_id
-from actorflow.futures import TaskFuture
+from actorflow.futures import TaskFutureWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,11 +41,13 @@ class ActorRunPort:
     start_flow: Callable[..., FlowRunHandle]
     """The system's `Runtime.start_flow_run`, for subflows."""
 
-    def start_task_run(self, request: TaskRunRequest, flow_run: FlowRunContext) -> TaskFuture[Any]:
+    def start_task_run(
+        self, request: TaskRunRequest, flow_run: FlowRunContext
+    ) -> TaskFutureWriter[Any]:
         index = flow_run.next_task_index(request.task_key)
         task_run_name = f"{request.task_name}-{request.task_key}-{index}"
         task_run_id = new_id()
-        future: TaskFuture[Any] = TaskFuture(
+        future: TaskFutureWriter[Any] = TaskFutureWriter(
             task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=self.flow_run_id
         )
         start_task_run(

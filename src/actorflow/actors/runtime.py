@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.flow_run import start_flow_run
 from actorflow.actors.light import ActorPool
-from actorflow.actors.supervisor import Supervisor, SupervisorActor
+from actorflow.actors.supervisor import SupervisorActor, SupervisorWriter
 from actorflow.clocks import RealClock
 from actorflow.core.names import new_id
 from actorflow.core.supervision import Backoff
@@ -42,7 +42,7 @@ class Runtime:
         self._lock = threading.Lock()
         # Guarded by _lock: top-level runs not yet seen ended; supervisors; _closed.
         self.runs: dict[str, FlowRunHandle] = {}
-        self._supervisors: list[Supervisor] = []
+        self._supervisors: list[SupervisorWriter] = []
         self._closed = False
 
     @property
@@ -109,11 +109,11 @@ class Runtime:
         max_restarts: int,
         within_seconds: float,
         backoff: Backoff | None,
-    ) -> Supervisor:
+    ) -> SupervisorWriter:
         """Start a supervisor over `children` (checked by the caller); returns its handle."""
         with self._lock:
             self.check_open()
-            supervisor = Supervisor(supervisor_id=new_id(), children=len(children))
+            supervisor = SupervisorWriter(supervisor_id=new_id(), children=len(children))
             self._supervisors.append(supervisor)
         supervisor.actor_ref = SupervisorActor.start(
             supervisor=supervisor,

@@ -15,7 +15,7 @@ import functools
 import logging
 import random
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.dispatch import handles
@@ -38,11 +38,33 @@ if TYPE_CHECKING:
     from pykka import ActorRef
 
     from actorflow.actors.handle import FlowRunHandle
-    from actorflow.actors.runtime import Runtime
-    from actorflow.core.clock import TimerHandle
+    from actorflow.actors.light import ActorPool
+    from actorflow.core.clock import Clock, TimerHandle
     from actorflow.core.supervision import Backoff, Strategy, SupervisorStatus
 
-__all__ = ["Supervisor", "SupervisorActor"]
+__all__ = ["Supervisor", "SupervisorActor", "SupervisorServices", "SupervisorWriter"]
+
+
+class SupervisorServices(Protocol):
+    """What a supervisor needs of its system (`actorflow.actors.runtime.Runtime` is one)."""
+
+    @property
+    def pool(self) -> ActorPool: ...
+    @property
+    def clock(self) -> Clock: ...
+    def start_flow_run(
+        self, flow: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *, parent: None
+    ) -> FlowRunHandle: ...
+    def start_supervisor(
+        self,
+        *,
+        strategy: Strategy,
+        children: list[Child | Group],
+        max_restarts: int,
+        within_seconds: float,
+        backoff: Backoff | None,
+    ) -> SupervisorWriter: ...
+
 
 logger = logging.getLogger("actorflow.supervisors")
 
@@ -110,29 +132,33 @@ class Supervisor:
         """Whether the supervisor has stopped or given up and its children have ended."""
         return self._stopped.is_set()
 
-    # -- for the supervisor's actor only --------------------------------------------------
 
-    def _started(self, index: int, run: FlowRunRef) -> None:
+class SupervisorWriter(Supervisor):
+    """The runtime's side of a `Supervisor`: its actor is the one writer, and users see a
+    plain `Supervisor`. Thread rules: these methods are called only by that actor's
+    handlers (`add_stopped_callback` also by a parent supervisor's)."""
+
+    def started(self, index: int, run: FlowRunRef) -> None:
         with self._lock:
             self._runs.append(run)
             self._current[index] = run
 
-    def _restarted(self) -> None:
+    def restarted(self) -> None:
         with self._lock:
             self._restarts += 1
 
-    def _set_status(self, status: SupervisorStatus) -> None:
+    def set_status(self, status: SupervisorStatus) -> None:
         with self._lock:
             self._status = status
 
-    def _add_stopped_callback(self, fn: Any) -> None:
+    def add_stopped_callback(self, fn: Any) -> None:
         with self._lock:
             if not self._stopped.is_set():
                 self._on_stopped.append(fn)
                 return
         fn(self)
 
-    def _mark_stopped(self) -> None:
+    def mark_stopped(self) -> None:
         with self._lock:
             self._stopped.set()
             callbacks, self._on_stopped = self._on_stopped, []
@@ -153,8 +179,8 @@ class SupervisorActor(LightActor):
     def __init__(
         self,
         *,
-        supervisor: Supervisor,
-        runtime: Runtime,
+        supervisor: SupervisorWriter,
+        runtime: SupervisorServices,
         children: list[Child | Group],
         strategy: Strategy,
         max_restarts: int,
@@ -227,15 +253,15 @@ class SupervisorActor(LightActor):
                 self._timer.cancel()
                 self._timer = None
         elif kind is ins.CountRestart:
-            self._supervisor._restarted()
+            self._supervisor.restarted()
         elif kind is ins.GiveUp:
-            self._supervisor._set_status("gave_up")
+            self._supervisor.set_status("gave_up")
         elif kind is ins.Log:
             logger.log(instruction.level, instruction.msg, *instruction.args)
         elif kind is ins.SupervisorDone:
-            self._supervisor._set_status(instruction.status)
-            self._supervisor._mark_stopped()
-            self._stop()
+            self._supervisor.set_status(instruction.status)
+            self._supervisor.mark_stopped()
+            self.stop_now()
         else:  # pragma: no cover - a machine instruction this shell does not know
             msg = f"SupervisorActor cannot carry out {instruction!r}"
             raise TypeError(msg)
@@ -254,7 +280,7 @@ class SupervisorActor(LightActor):
                 )
                 self._current[index] = nested
                 self._supervisor.children[index] = nested
-                nested._add_stopped_callback(lambda s: ended(_group_state(s), s.id))
+                nested.add_stopped_callback(lambda s: ended(_group_state(s), s.id))
                 return
             handle = self._runtime.start_flow_run(child.flow, child.args, child.kwargs, parent=None)
         except SystemShutDownError:  # the system is shutting down: so do we
@@ -270,7 +296,7 @@ class SupervisorActor(LightActor):
             )
             return
         self._current[index] = handle
-        self._supervisor._started(index, FlowRunRef(handle))
+        self._supervisor.started(index, FlowRunRef(handle))
         handle.add_done_callback(lambda h: ended(h.state, h.flow_run_id))
 
     def _tell_ended(self, index: int, generation: int, state: State | None, run_id: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pykka import ActorDeadError
 
@@ -55,12 +55,29 @@ if TYPE_CHECKING:
     from pykka import ActorRef
 
     from actorflow._context import FlowRunContext, TaskRunRequest
-    from actorflow.actors.run_port import ActorRunPort
-    from actorflow.core.clock import TimerHandle
-    from actorflow.futures import TaskFuture
+    from actorflow.actors.light import ActorPool
+    from actorflow.core.clock import Clock, TimerHandle
+    from actorflow.futures import TaskFuture, TaskFutureWriter
+    from actorflow.runners.base import Backend
     from actorflow.states import State
 
-__all__ = ["TaskRunActor", "tell_if_alive"]
+__all__ = ["TaskRunActor", "TaskRunServices", "start_task_run", "tell_if_alive"]
+
+
+class TaskRunServices(Protocol):
+    """What a flow run shares with its task runs (`ActorRunPort` is one)."""
+
+    @property
+    def flow_run_id(self) -> str: ...
+    @property
+    def ledger_ref(self) -> ActorRef[Any]: ...
+    @property
+    def backend(self) -> Backend | None: ...
+    @property
+    def pool(self) -> ActorPool: ...
+    @property
+    def clock(self) -> Clock: ...
+
 
 # Guards every task run's `_parked` and `_inline_taken` (held for a few instructions, by
 # an inline submitter and its task run's handlers only: one lock for all is cheaper than
@@ -98,9 +115,9 @@ class TaskRunActor(LightActor):
         task_run_id: str,
         task_run_name: str,
         request: TaskRunRequest,
-        port: ActorRunPort,
+        port: TaskRunServices,
         flow_run: FlowRunContext,
-        future: TaskFuture[Any],
+        future: TaskFutureWriter[Any],
     ) -> None:
         """Runs in the submitting thread."""
         super().__init__(pool=port.pool)
@@ -122,7 +139,7 @@ class TaskRunActor(LightActor):
             inline=request.inline is not None,
             created_at=self._clock.now(),
         )
-        future._set_state(self._machine.state)
+        future.set_state(self._machine.state)
         self._call: TaskCall | None = None
         self._timer: TimerHandle | None = None
         self._report = functools.partial(tell_if_alive, self.actor_ref)
@@ -205,7 +222,7 @@ class TaskRunActor(LightActor):
         for instruction in instructions:
             kind = type(instruction)
             if kind is RecordState:
-                self._future._set_state(instruction.state)
+                self._future.set_state(instruction.state)
             elif kind is Log:
                 emit(task_run_logger, instruction.level, instruction.msg, *instruction.args)
             elif kind is SubmitAttempt:
@@ -298,7 +315,7 @@ class TaskRunActor(LightActor):
         self._args, self._kwargs, self._upstreams = (), {}, {}
         # After the line is on the console (see `console_held`): the ledger and the future.
         after_console(self._publish, instruction.state, instruction.history)
-        self._stop()
+        self.stop_now()
 
     def _publish(self, state: State, history: tuple[State, ...]) -> None:
         port = self._port
@@ -312,21 +329,21 @@ class TaskRunActor(LightActor):
                 history=history,
             ),
         )
-        self._future._resolve(state)
+        self._future.resolve(state)
 
 
 def start_task_run(
-    port: ActorRunPort,
+    port: TaskRunServices,
     request: TaskRunRequest,
     flow_run: FlowRunContext,
     *,
     task_run_id: str,
     task_run_name: str,
-    future: TaskFuture[Any],
+    future: TaskFutureWriter[Any],
 ) -> None:
     """Start the task run's actor; with `request.inline`, run or hand off its parked first
     attempt (see `TaskRunRequest.inline`). Called on the submitting thread."""
-    actor = TaskRunActor(
+    actor = TaskRunActor.spawn(
         task_run_id=task_run_id,
         task_run_name=task_run_name,
         request=request,
@@ -334,7 +351,6 @@ def start_task_run(
         flow_run=flow_run,
         future=future,
     )
-    actor._start_actor_loop()
     if request.inline is None:
         return
     call = actor.take_inline()

@@ -24,6 +24,7 @@ from __future__ import annotations
 from logging import ERROR, INFO, WARNING
 from typing import TYPE_CHECKING, Any, Final
 
+from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
     ActorStopped,
@@ -52,12 +53,10 @@ from actorflow.core.instructions import (
     StopRunner,
 )
 from actorflow.core.policy import failure_state, timed_out_state
-from actorflow.states import FINAL_STATE_TYPES, State, StateType, aggregate_states
+from actorflow.states import FINAL_STATE_TYPES, State, StateType, aggregate_states, make_state
 from actorflow.transitions import decide
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from actorflow.core.instructions import Instruction
     from actorflow.core.policy import RetryPolicy
 
@@ -128,6 +127,7 @@ class FlowRunMachine:
 
     # -- start --------------------------------------------------------------------------
 
+    @on(FlowRunCreated)
     def _on_created(self, event: FlowRunCreated, at: float, out: list[Instruction]) -> None:
         del event
         out.append(
@@ -138,8 +138,9 @@ class FlowRunMachine:
                 (self.kind.lower(), self.flow_run_name, self.flow_name),
             )
         )
-        self._record(State._new(StateType.PENDING, at), out)
+        self._record(make_state(StateType.PENDING, at), out)
 
+    @on(RunnerStarted)
     def _on_runner_started(self, event: RunnerStarted, at: float, out: list[Instruction]) -> None:
         del event
         self.runner_up = True
@@ -153,7 +154,7 @@ class FlowRunMachine:
         self.body_outcome = None
         self.interrupted = None
         name = "Retrying" if self.attempt > 1 else ""
-        self._record(State._new(StateType.RUNNING, at, name), out)
+        self._record(make_state(StateType.RUNNING, at, name), out)
         out.append(StartBody(self.attempt))
         timeout = self.policy.timeout_seconds
         if timeout is not None:
@@ -163,6 +164,7 @@ class FlowRunMachine:
 
     # -- the body -----------------------------------------------------------------------
 
+    @on(BodyFinished)
     def _on_body_finished(self, event: BodyFinished, at: float, out: list[Instruction]) -> None:
         del at
         if event.attempt != self.attempt or self.interrupted is not None:
@@ -171,6 +173,7 @@ class FlowRunMachine:
         self.body_outcome = event
         out.append(SealLedger())
 
+    @on(FlowTimeoutDue)
     def _on_timeout(self, event: FlowTimeoutDue, at: float, out: list[Instruction]) -> None:
         if event.attempt != self.attempt or self.body_outcome is not None:
             return
@@ -179,11 +182,12 @@ class FlowRunMachine:
         self._timer = False
         self._interrupt(timed_out_state("Flow", self.policy.timeout_seconds, at), out)
 
+    @on(CancelFlowRun)
     def _on_cancel(self, event: CancelFlowRun, at: float, out: list[Instruction]) -> None:
         if self.outcome is not None or self.interrupted is not None:
             return
         out.append(SignalCancelled())
-        cancelled = State._new(StateType.CANCELLED, at, message=event.message)
+        cancelled = make_state(StateType.CANCELLED, at, message=event.message)
         if not self.runner_up:  # the runner is still starting: cancel once it reports
             self.interrupted = cancelled
             return
@@ -199,6 +203,7 @@ class FlowRunMachine:
 
     # -- the attempt's end --------------------------------------------------------------
 
+    @on(AllRunsFinished)
     def _on_all_finished(self, event: AllRunsFinished, at: float, out: list[Instruction]) -> None:
         if self.outcome is not None:
             return
@@ -215,7 +220,7 @@ class FlowRunMachine:
             return self.interrupted
         body = self.body_outcome
         if body is None:  # pragma: no cover - the ledger is sealed only after the body
-            return State._new(StateType.CRASHED, at, message="Flow run ended without an outcome")
+            return make_state(StateType.CRASHED, at, message="Flow run ended without an outcome")
         if body.raised:
             return failure_state("Flow", body.value, at)
         value = body.value
@@ -226,7 +231,7 @@ class FlowRunMachine:
         if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
             data = [v.data if v.has_data else None for v in value]
             return _aggregate_returned(list(value), data, at)
-        return State._new(StateType.COMPLETED, at, data=value)
+        return make_state(StateType.COMPLETED, at, data=value)
 
     def _retry(self, failed: State, at: float, out: list[Instruction]) -> bool:
         retry = self.attempt
@@ -252,6 +257,7 @@ class FlowRunMachine:
             self._start_attempt(at, out)
         return True
 
+    @on(FlowRetryDue)
     def _on_retry_due(self, event: FlowRetryDue, at: float, out: list[Instruction]) -> None:
         if event.attempt == self.attempt + 1 and self._is(StateType.SCHEDULED):
             self._timer = False
@@ -259,11 +265,13 @@ class FlowRunMachine:
 
     # -- failures and the end -----------------------------------------------------------
 
+    @on(RunnerFailed)
     def _on_runner_failed(self, event: RunnerFailed, at: float, out: list[Instruction]) -> None:
         self.crash = (event.message, event.error)
         if self.attempt == 0:  # the body never started: nothing to wait for
             self._finish(at, out)
 
+    @on(LedgerFailed)
     def _on_ledger_failed(self, event: LedgerFailed, at: float, out: list[Instruction]) -> None:
         del at
         # Without its ledger the run cannot tell when its task runs have ended.
@@ -272,6 +280,7 @@ class FlowRunMachine:
         self._cancel_timer(out)
         out.append(StopRunner())
 
+    @on(RunnerStopped)
     def _on_runner_stopped(self, event: RunnerStopped, at: float, out: list[Instruction]) -> None:
         del event
         self._finish(at, out)
@@ -280,13 +289,13 @@ class FlowRunMachine:
         self._cancel_timer(out)
         if self.crash is not None:
             message, error = self.crash
-            state = State._new(StateType.CRASHED, at, message=message, data=error)
+            state = make_state(StateType.CRASHED, at, message=message, data=error)
         elif self.outcome is not None:
             state = self.outcome
         elif self.interrupted is not None:  # cancelled before the body started
             state = self.interrupted
         else:
-            state = State._new(StateType.CRASHED, at, message="Flow run ended without an outcome")
+            state = make_state(StateType.CRASHED, at, message="Flow run ended without an outcome")
         self._record(state, out)
         final = self.state or state
         level = INFO if final.type is StateType.COMPLETED else ERROR
@@ -300,20 +309,22 @@ class FlowRunMachine:
         )
         out.append(FinishFlowRun(final))
 
+    @on(ActorCrashed)
     def _on_crashed(self, event: ActorCrashed, at: float, out: list[Instruction]) -> None:
         error = event.error
         out.append(SignalCancelled())
         self._cancel_timer(out)
-        state = State._new(
+        state = make_state(
             StateType.CRASHED, at, message=f"Flow run actor crashed: {error!r}", data=error
         )
         self._record(state, out, force=True)  # even before PENDING: the run must end somewhere
 
+    @on(ActorStopped)
     def _on_stopped(self, event: ActorStopped, at: float, out: list[Instruction]) -> None:
         del event
         self._cancel_timer(out)
         message = "Flow run actor stopped before the run ended"
-        self._record(State._new(StateType.CRASHED, at, message=message), out, force=True)
+        self._record(make_state(StateType.CRASHED, at, message=message), out, force=True)
 
     def _cancel_timer(self, out: list[Instruction]) -> None:
         if self._timer:
@@ -324,22 +335,9 @@ class FlowRunMachine:
 def _aggregate_returned(states: list[State], data: Any, at: float) -> State:
     aggregate = aggregate_states(states, timestamp=at)
     if aggregate.type is StateType.COMPLETED:
-        return State._new(StateType.COMPLETED, at, message=aggregate.message, data=data)
+        return make_state(StateType.COMPLETED, at, message=aggregate.message, data=data)
     return aggregate
 
 
-_HANDLERS: Final[dict[type, Callable[[FlowRunMachine, Any, float, list[Instruction]], None]]] = {
-    FlowRunCreated: FlowRunMachine._on_created,
-    RunnerStarted: FlowRunMachine._on_runner_started,
-    BodyFinished: FlowRunMachine._on_body_finished,
-    FlowTimeoutDue: FlowRunMachine._on_timeout,
-    CancelFlowRun: FlowRunMachine._on_cancel,
-    AllRunsFinished: FlowRunMachine._on_all_finished,
-    FlowRetryDue: FlowRunMachine._on_retry_due,
-    RunnerFailed: FlowRunMachine._on_runner_failed,
-    LedgerFailed: FlowRunMachine._on_ledger_failed,
-    RunnerStopped: FlowRunMachine._on_runner_stopped,
-    ActorCrashed: FlowRunMachine._on_crashed,
-    ActorStopped: FlowRunMachine._on_stopped,
-}
+_HANDLERS: Final = handler_table(FlowRunMachine)
 """The handler of each event type: one dict lookup per event."""

@@ -17,8 +17,9 @@ the instructions for the shell, `SupervisorActor`.
 from __future__ import annotations
 
 import collections
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
+from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
     ChildRunEnded,
@@ -39,8 +40,6 @@ from actorflow.core.instructions import (
 from actorflow.states import StateType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from actorflow.core.instructions import Instruction
     from actorflow.core.supervision import Backoff, Restart, Strategy
     from actorflow.states import State
@@ -101,11 +100,13 @@ class SupervisorMachine:
         child.started_at = at
         out.append(StartChild(index, child.generation))
 
+    @on(SupervisorStarted)
     def _on_started(self, event: SupervisorStarted, at: float, out: list[Instruction]) -> None:
         del event
         for index in range(len(self.children)):
             self._start(index, at, out)
 
+    @on(ChildRunEnded)
     def _on_child_ended(self, event: ChildRunEnded, at: float, out: list[Instruction]) -> None:
         child = self.children[event.index]
         if event.generation != child.generation:
@@ -146,6 +147,7 @@ class SupervisorMachine:
             return tuple(range(index, len(self.children)))
         return (index,)
 
+    @on(RestartDue)
     def _on_restart_due(self, event: RestartDue, at: float, out: list[Instruction]) -> None:
         if self.stopping:
             return
@@ -154,6 +156,7 @@ class SupervisorMachine:
             if not self.children[index].running:
                 self._start(index, at, out)
 
+    @on(StopSupervisor)
     def _on_stop(self, event: StopSupervisor, at: float, out: list[Instruction]) -> None:
         del event, at
         if self.stopping:
@@ -161,6 +164,7 @@ class SupervisorMachine:
         self.status = "stopped"
         self._stop_children(out)
 
+    @on(ActorCrashed)
     def _on_crashed(self, event: ActorCrashed, at: float, out: list[Instruction]) -> None:
         del at
         out.append(
@@ -211,11 +215,5 @@ def _needs_restart(restart: str, final: State | None) -> bool:
     return False
 
 
-_HANDLERS: Final[dict[type, Callable[[SupervisorMachine, Any, float, list[Instruction]], None]]] = {
-    SupervisorStarted: SupervisorMachine._on_started,
-    ChildRunEnded: SupervisorMachine._on_child_ended,
-    RestartDue: SupervisorMachine._on_restart_due,
-    StopSupervisor: SupervisorMachine._on_stop,
-    ActorCrashed: SupervisorMachine._on_crashed,
-}
+_HANDLERS: Final = handler_table(SupervisorMachine)
 """The handler of each event type: one dict lookup per event."""

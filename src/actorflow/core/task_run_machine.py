@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from logging import ERROR, INFO, WARNING
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from actorflow._exceptions import TaskRunnerError
+from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
     CancelTaskRun,
@@ -52,12 +53,10 @@ from actorflow.core.instructions import (
     SubmitAttempt,
 )
 from actorflow.core.policy import failure_state, timed_out_state
-from actorflow.states import State, StateType
+from actorflow.states import State, StateType, make_state
 from actorflow.transitions import decide
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from actorflow.core.events import Upstream
     from actorflow.core.instructions import Instruction
     from actorflow.core.policy import RetryPolicy
@@ -102,7 +101,7 @@ class TaskRunMachine:
         self.policy = policy
         self.inline = inline
         """The submitter blocks on the result and may run attempt 1 itself."""
-        self.history: list[State] = [State._new(StateType.PENDING, created_at)]
+        self.history: list[State] = [make_state(StateType.PENDING, created_at)]
         self.attempt = 0
         """The current attempt's number; 0 before the first is submitted."""
         self.stimuli: list[tuple[object, float]] | None = [] if record else None
@@ -138,6 +137,7 @@ class TaskRunMachine:
 
     # -- upstreams ----------------------------------------------------------------------
 
+    @on(TaskRunCreated)
     def _on_created(self, event: TaskRunCreated, at: float, out: list[Instruction]) -> None:
         out.append(
             Log(_LOGGER, INFO, "Submitting task run %r to task runner...", (self.task_run_name,))
@@ -149,6 +149,7 @@ class TaskRunMachine:
         if not self._waiting:
             self._ready(at, out)
 
+    @on(UpstreamFinished)
     def _on_upstream_finished(
         self, event: UpstreamFinished, at: float, out: list[Instruction]
     ) -> None:
@@ -171,7 +172,7 @@ class TaskRunMachine:
                     f"Upstream task run {upstream.task_run_name!r} did not reach a "
                     "'COMPLETED' state."
                 )
-                self._end(State._new(StateType.CANCELLED, at, "NotReady", message), out)
+                self._end(make_state(StateType.CANCELLED, at, "NotReady", message), out)
                 return
         self._submit(out, park=self.inline)
 
@@ -180,6 +181,7 @@ class TaskRunMachine:
         self._live = True
         out.append(SubmitAttempt(self.attempt, park and self.attempt == 1))
 
+    @on(InlineDeclined)
     def _on_inline_declined(self, event: InlineDeclined, at: float, out: list[Instruction]) -> None:
         del at
         if event.attempt == self.attempt and self._live and self.history[-1].type is _PENDING:
@@ -187,11 +189,12 @@ class TaskRunMachine:
 
     # -- attempts -----------------------------------------------------------------------
 
+    @on(TaskStarted)
     def _on_started(self, event: TaskStarted, at: float, out: list[Instruction]) -> None:
         if event.attempt != self.attempt or not self._live:
             return
         name = "Retrying" if event.attempt > 1 else ""
-        if not self._record(State._new(StateType.RUNNING, at, name), out):
+        if not self._record(make_state(StateType.RUNNING, at, name), out):
             return
         timeout = self.policy.timeout_seconds
         if timeout is not None:
@@ -200,6 +203,7 @@ class TaskRunMachine:
                 StartTimer(TimeoutDue(task_run_id=self.task_run_id, attempt=self.attempt), timeout)
             )
 
+    @on(TaskOutcome)
     def _on_outcome(self, event: TaskOutcome, at: float, out: list[Instruction]) -> None:
         if event.attempt != self.attempt or self.history[-1].type is not _RUNNING:
             # An abandoned attempt's late outcome (it timed out: the run waits for its
@@ -207,13 +211,14 @@ class TaskRunMachine:
             return
         self._live = False
         if not event.raised:
-            self._end(State._new(_COMPLETED, at, data=event.value), out)
+            self._end(make_state(_COMPLETED, at, data=event.value), out)
             return
         error: BaseException = event.value
         if isinstance(error, Exception) and self._retry(error, at, out):
             return
         self._end(failure_state("Task", error, at), out)
 
+    @on(SubmitRefused)
     def _on_refused(self, event: SubmitRefused, at: float, out: list[Instruction]) -> None:
         if event.attempt != self.attempt or not self._live:
             return
@@ -221,10 +226,11 @@ class TaskRunMachine:
         error = event.error
         if isinstance(error, TaskRunnerError):  # the runner is gone: not the task's doing
             message = f"Task run could not be submitted: {error}"
-            self._end(State._new(StateType.CRASHED, at, message=message, data=error), out)
+            self._end(make_state(StateType.CRASHED, at, message=message, data=error), out)
         else:  # e.g. arguments the backend cannot ship
             self._end(failure_state("Task", error, at), out)
 
+    @on(TimeoutDue)
     def _on_timeout(self, event: TimeoutDue, at: float, out: list[Instruction]) -> None:
         if event.attempt != self.attempt or self.history[-1].type is not _RUNNING:
             return
@@ -261,6 +267,7 @@ class TaskRunMachine:
             self._submit(out, park=False)
         return True
 
+    @on(RetryDue)
     def _on_retry_due(self, event: RetryDue, at: float, out: list[Instruction]) -> None:
         del at
         if event.attempt == self.attempt + 1 and self.history[-1].type is StateType.SCHEDULED:
@@ -269,14 +276,16 @@ class TaskRunMachine:
 
     # -- endings ------------------------------------------------------------------------
 
+    @on(CancelTaskRun)
     def _on_cancel(self, event: CancelTaskRun, at: float, out: list[Instruction]) -> None:
         self._abandon(out)
-        self._end(State._new(StateType.CANCELLED, at, message=event.message), out)
+        self._end(make_state(StateType.CANCELLED, at, message=event.message), out)
 
+    @on(ActorCrashed)
     def _on_crashed(self, event: ActorCrashed, at: float, out: list[Instruction]) -> None:
         error = event.error
         message = f"Task run actor crashed: {error!r}"
-        self._end(State._new(StateType.CRASHED, at, message=message, data=error), out)
+        self._end(make_state(StateType.CRASHED, at, message=message, data=error), out)
 
     def _abandon(self, out: list[Instruction]) -> None:
         if self._live:
@@ -309,16 +318,5 @@ _RUNNING: Final = StateType.RUNNING
 _COMPLETED: Final = StateType.COMPLETED
 
 
-_HANDLERS: Final[dict[type, Callable[[TaskRunMachine, Any, float, list[Instruction]], None]]] = {
-    TaskRunCreated: TaskRunMachine._on_created,
-    UpstreamFinished: TaskRunMachine._on_upstream_finished,
-    InlineDeclined: TaskRunMachine._on_inline_declined,
-    TaskStarted: TaskRunMachine._on_started,
-    TaskOutcome: TaskRunMachine._on_outcome,
-    SubmitRefused: TaskRunMachine._on_refused,
-    TimeoutDue: TaskRunMachine._on_timeout,
-    RetryDue: TaskRunMachine._on_retry_due,
-    CancelTaskRun: TaskRunMachine._on_cancel,
-    ActorCrashed: TaskRunMachine._on_crashed,
-}
+_HANDLERS: Final = handler_table(TaskRunMachine)
 """The handler of each event type: one dict lookup per event."""

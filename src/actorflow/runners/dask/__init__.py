@@ -20,8 +20,8 @@ Each module imports only lower ones (even under `if TYPE_CHECKING:`), bottom-up:
 `_backend` -> `_settings` -> this package.
 """
 
-from actorflow.runners.dask._client_loop import FETCH_LIMIT as FETCH_LIMIT
+from actorflow.runners.dask._client_api import get_dask_client
+from actorflow.runners.dask._result import FETCH_LIMIT as FETCH_LIMIT
 from actorflow.runners.dask._settings import DaskTaskRunner
-from actorflow.runners.dask._worker import get_dask_client
 
 __all__ = ["DaskTaskRunner", "get_dask_client"]

@@ -10,11 +10,17 @@ own reporter thread (see `_reporter`) reports the outcomes.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import queue
 import threading
 import types
 import zlib
 from typing import TYPE_CHECKING, Any
+
+import cloudpickle
+import dask
+from distributed import Client
+from distributed.comm.addressing import get_address_host, parse_address
 
 from actorflow._exceptions import TaskRunnerError
 from actorflow._logging import runner_logger
@@ -58,9 +64,6 @@ class _DaskBackend(Backend):
         self._functions = _ShippedFunctions()
 
     def start(self) -> None:
-        import dask
-        from distributed import Client
-
         settings = self._settings
         client_kwargs = dict(settings.client_kwargs or {})
         client_kwargs.setdefault("set_as_default", False)
@@ -168,10 +171,6 @@ def _closed() -> TaskRunnerError:
 def _on_this_machine(client: Any) -> bool:
     """Whether the scheduler and every worker it knows listen on loopback addresses, so
     the workers can be reached from here directly."""
-    import ipaddress
-
-    from distributed.comm.addressing import get_address_host, parse_address
-
     workers = client.scheduler_info().get("workers", {})
     for address in (client.scheduler.address, *workers):
         protocol, _ = parse_address(address)
@@ -222,8 +221,6 @@ class _ShippedFunctions:
         with self._lock:
             shipped = self._shipped.get(fn)
         if shipped is None:
-            import cloudpickle
-
             try:
                 shipped = _ShippedFunction(zlib.compress(cloudpickle.dumps(fn)))
             except Exception:

@@ -11,25 +11,25 @@ LocalCluster, the scheduler): nothing here may block it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
+
+from distributed.scheduler import KilledWorker
 
 from actorflow._exceptions import TaskRunnerError, WorkerLostError
 from actorflow._logging import runner_logger
 from actorflow.runners.dask._compat import until_done
 from actorflow.runners.dask._quiet import _quiet_serialization
 from actorflow.runners.dask._reporter import _Refused
-from actorflow.runners.dask._result import _DaskResult
+from actorflow.runners.dask._result import FETCH_LIMIT, _DaskResult
 from actorflow.runners.dask._worker import _Raised, _run_on_worker
 
 if TYPE_CHECKING:
     from actorflow.runners.dask._types import LoopBackend, Outcome, Submitted, TaskCall
 
-__all__ = ["FETCH_LIMIT"]
+__all__: list[str] = []  # the backend uses _ClientLoop; nothing here is public
 
 _BATCH_WINDOW = 0.02  # seconds between two gathers of results, while they keep coming
-# Results up to this size (as the workers measure it) come back with their batch; larger
-# ones stay on the workers until asked for (see `_DaskResult`).
-FETCH_LIMIT = 64 * 1024
 # Result types that are always small: fetched with their batch without asking the size.
 _SMALL_TYPES: tuple[type, ...] = (type(None), bool, int, float, complex)
 
@@ -53,8 +53,6 @@ class _ClientLoop:
         self._flushing = False
 
     def submit_queued(self) -> None:
-        import asyncio  # loaded with distributed, which has imported it already
-
         backend = self._backend
         with backend.queue_lock:
             queued, backend.queue = backend.queue, []
@@ -101,8 +99,6 @@ class _ClientLoop:
         costs a round trip whatever its size, so fewer, larger ones are cheaper. A lone
         result is fetched at once.
         """
-        import asyncio
-
         try:
             first = True
             while self._finished:
@@ -208,8 +204,6 @@ class _ClientLoop:
 
 def _explain_failure(call: TaskCall, error: BaseException | None) -> BaseException:
     """Dask's own failures, in words naming the task run (cheap: done on the loop)."""
-    from distributed.scheduler import KilledWorker
-
     if isinstance(error, KilledWorker):
         return WorkerLostError(
             f"the Dask worker running task run {call.task_run_name!r} died ({error})"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import cloudpickle
+
 from actorflow._exceptions import TaskRunnerError
 from actorflow._logging import console_held, runner_logger
 from actorflow.runners.dask._worker import _Raised
@@ -65,8 +67,6 @@ class _Refused:
 
 def _explain_unpicklable(call: TaskCall, error: Exception) -> Exception:
     """Which argument of `call` cannot be pickled, and why; or `error` itself."""
-    import cloudpickle
-
     named = [(f"argument {i}", value) for i, value in enumerate(call.args)]
     named += [(f"argument {name!r}", value) for name, value in call.kwargs.items()]
     for name, value in named:

@@ -17,6 +17,12 @@ from actorflow._results import RemoteResult
 if TYPE_CHECKING:
     from actorflow.runners.dask._types import BackendState
 
+__all__ = ["FETCH_LIMIT"]
+
+FETCH_LIMIT = 64 * 1024
+"""Results up to this size (as the workers measure it) come back with their batch; larger
+ones stay on the workers until asked for (see `_DaskResult`)."""
+
 
 class _DaskResult(RemoteResult):
     """A task's result left on the Dask worker that computed it.

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from actorflow.runners.base import Backend, TaskRunner
-from actorflow.runners.dask._backend import _DaskBackend
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,4 +74,8 @@ class DaskTaskRunner(TaskRunner):
             raise ValueError(msg)
 
     def create_backend(self) -> Backend:
+        # The Dask engine (distributed) loads when a flow run's runner starts, never on
+        # `import actorflow`.
+        from actorflow.runners.dask._backend import _DaskBackend  # noqa: PLC0415
+
         return _DaskBackend(self)

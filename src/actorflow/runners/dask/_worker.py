@@ -9,55 +9,20 @@ a `_ShippedFunction` too, but never the function inside it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
+import cloudpickle
+
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
-from actorflow._exceptions import MissingContextError
 from actorflow._logging import ensure_console_logging
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
-__all__ = ["get_dask_client"]
-
-
-@contextlib.contextmanager
-def get_dask_client(timeout: float | None = None) -> Iterator[Any]:
-    """A `distributed.Client` for a task running on a Dask worker, to submit work itself.
-
-    ```python
-    @task
-    def fan_out(n):
-        with get_dask_client() as client:
-            return sum(client.gather(client.map(square, range(n))))
-    ```
-
-    The task's worker thread *secedes* from the worker's thread pool while the block runs
-    and rejoins it after (as `distributed.worker_client` does), so waiting on its own
-    submissions never deadlocks a worker with one thread.
-
-    Raises:
-        MissingContextError: outside a task running on a Dask worker.
-    """
-    from distributed import worker_client
-
-    try:
-        context = worker_client(timeout=timeout)
-        client = context.__enter__()
-    except ValueError as error:
-        msg = (
-            "get_dask_client() works inside a task running on a Dask worker (a flow with "
-            f"DaskTaskRunner); here there is none ({error})"
-        )
-        raise MissingContextError(msg) from None
-    try:
-        yield client
-    finally:
-        context.__exit__(None, None, None)
+__all__ = ["_ShippedFunction", "_load_function", "_run_on_worker"]
 
 
 class _ShippedFunction:
@@ -90,8 +55,6 @@ class _ShippedFunction:
 @functools.lru_cache(maxsize=64)
 def _load_function(blob: bytes) -> Callable[..., Any]:
     """On a worker: the function, unpickled once per process."""
-    import cloudpickle
-
     fn: Callable[..., Any] = cloudpickle.loads(zlib.decompress(blob))
     return fn
 
