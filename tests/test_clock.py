@@ -126,13 +126,14 @@ def test_supervisor_backoff_restarts_exactly_when_the_clock_is_advanced():
             time.sleep(0.005)
         assert clock.next_deadline() == pytest.approx(clock.now() + 60)
         clock.advance(59.9)
+        time.sleep(0.05)  # had the restart been due, the actor pool would have run it by now
         assert len(sup.runs) == 1 and sup.restarts == 0
         clock.advance(0.1)
-        assert sup.restarts == 1
         deadline = time.monotonic() + 10
         while len(sup.runs) < 2:
             assert time.monotonic() < deadline
             time.sleep(0.005)
+        assert sup.restarts == 1
         sup.stop(10)
 
 
@@ -180,3 +181,29 @@ def test_real_clock_survives_a_failing_callback_and_huge_delays():
 def test_actor_system_refuses_something_that_is_not_a_clock():
     with pytest.raises(TypeError, match="clock"):
         ActorSystem(clock=object())  # type: ignore[arg-type]
+
+
+def test_done_callbacks_never_run_on_the_clock_thread():
+    """Regression: a task timeout resolved the future on the timer thread, and its
+    done-callbacks (user code) ran there."""
+    import threading
+
+    threads: list[str] = []
+    seen = threading.Event()
+
+    @task(timeout_seconds=0.1)
+    def hangs() -> None:
+        time.sleep(0.5)
+
+    @flow
+    def times_out() -> None:
+        future = hangs.submit()
+        future.add_done_callback(
+            lambda _f: (threads.append(threading.current_thread().name), seen.set())
+        )
+        future.wait(10)
+
+    times_out(return_state=True)
+    assert seen.wait(10)
+    assert threads and not threads[0].startswith("actorflow-timer")
+    time.sleep(0.5)  # the abandoned call returns before the thread check

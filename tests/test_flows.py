@@ -356,3 +356,38 @@ def test_return_state_never_raises_for_failed_runs():
     state = raises(return_state=True)
     assert isinstance(state, State)
     assert state.is_failed()
+
+
+def test_run_state_is_the_typed_spelling_of_return_state():
+    @task
+    def fails() -> int:
+        raise ValueError("no")
+
+    @flow
+    def inner(n: int) -> int:
+        return n
+
+    @flow
+    def outer() -> tuple[str, str]:
+        return fails.run_state().name, inner.run_state(2).name
+
+    assert outer() == ("Failed", "Completed")
+    assert inner.run_state(5).result() == 5
+    with pytest.raises(MissingContextError, match="run_state"):
+        fails.run_state()
+
+
+def test_a_parameter_named_like_a_call_option_belongs_to_the_function():
+    """Regression: `return_state` and `wait_for` were popped from the keyword arguments,
+    so a function with a parameter of that name silently lost it."""
+
+    @task
+    def keeps(wait_for: int, return_state: str) -> str:
+        return f"{wait_for}-{return_state}"
+
+    @flow
+    def passes(return_state: bool) -> str:
+        return keeps(wait_for=3, return_state="x") + f"/{return_state}"
+
+    assert passes(return_state=True) == "3-x/True"
+    assert passes.run_state(return_state=False).result() == "3-x/False"

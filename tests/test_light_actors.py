@@ -132,9 +132,29 @@ def test_deep_chains_spill_over_to_the_pool(pool):
 
 
 def test_pool_rejects_work_after_shutdown(pool):
+    """With actorflow's own error (no Pykka exception reaches users)."""
+    from actorflow import SystemShutDownError
+
     pool.shutdown(timeout=5)
-    with pytest.raises(pykka.ActorDeadError, match="shut down"):
+    with pytest.raises(SystemShutDownError, match="shut down"):
         pool.schedule(Recorder(pool=pool, log=[]))
+
+
+def test_post_never_runs_the_handler_on_the_posting_thread(pool):
+    threads = []
+    handled = threading.Event()
+
+    class WhereAmI(LightActor):
+        def on_receive(self, message):
+            threads.append(threading.current_thread().name)
+            handled.set()
+
+    ref = WhereAmI.start(pool=pool)
+    ref.post("where")  # type: ignore[attr-defined]
+    assert handled.wait(5)
+    assert threads == [threads[0]] and threads[0].startswith("test-pool")
+    ref.tell("here")  # a plain tell to an idle actor runs here, on this thread
+    assert threads[1] == threading.current_thread().name
 
 
 def test_pool_size_is_validated():

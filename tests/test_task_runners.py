@@ -441,3 +441,32 @@ def test_a_crashing_ledger_cancels_its_subflows_instead_of_waiting_for_them():
     assert state.type is StateType.CRASHED
     assert state.message.startswith("The flow run's ledger crashed")
     assert time.monotonic() - started < 30  # not the subflow's 60 s
+
+
+def test_a_task_run_cancelled_before_the_caller_hands_its_attempt_back_ends_cancelled():
+    """Regression: if the task run ended between the caller taking its inline attempt and
+    handing it back (the runner had no free slot), the caller got `pykka.ActorDeadError`."""
+    from actorflow.core.events import CancelTaskRun
+    from actorflow.runners.executor import ExecutorBackend
+
+    class NoFreeSlot(ExecutorBackend):
+        def run_here(self, call):
+            # The run is cancelled right now (as its flow run's timeout might), and the
+            # runner has no free slot for the caller.
+            call.report(CancelTaskRun(task_run_id=call.task_run_id, message="cancelled meanwhile"))
+            return False
+
+    class Runner(SequentialTaskRunner):
+        def create_backend(self):
+            return NoFreeSlot(max_workers=1, name=self.name)
+
+    @task
+    def never_runs() -> int:
+        raise AssertionError("must not run")
+
+    @flow(task_runner=Runner())
+    def calls_it() -> tuple[str, str | None]:
+        state = never_runs.run_state()
+        return state.name, state.message
+
+    assert calls_it() == ("Cancelled", "cancelled meanwhile")

@@ -15,6 +15,8 @@ from actorflow.runners.sequential import SequentialTaskRunner
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from actorflow.states import State
+
 __all__ = ["Flow", "flow"]
 
 P = ParamSpec("P")
@@ -40,8 +42,9 @@ class Flow(Generic[P, R]):
 
     Calling it binds the arguments (a `TypeError` naming the parameter, before any run
     starts), runs the flow to its final state and returns the function's return value,
-    or raises the exception that failed the run. With `return_state=True` the final
-    `State` is returned instead, and nothing is raised for a failed run. Called inside
+    or raises the exception that failed the run. With `return_state=True` (or `run_state()`,
+    which type-checks) the final `State` is returned instead, and nothing is raised for a
+    failed run. Called inside
     another flow run, it is a subflow with its own runner.
     """
 
@@ -71,13 +74,29 @@ class Flow(Generic[P, R]):
             description if description is not None else inspect.getdoc(fn)
         )
         self._signature = inspect.signature(fn)
+        # `return_state=` is a call option unless the function has a parameter of that name
+        # (then it is the function's, and `run_state()` gives the state).
+        self._takes_return_state = "return_state" not in self._signature.parameters
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r}, task_runner={self.task_runner!r})"
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return_state = bool(kwargs.pop("return_state", False))
+        return_state = self._takes_return_state and bool(kwargs.pop("return_state", False))
+        state = self._run(args, kwargs)
+        if return_state:
+            return state  # type: ignore[return-value]
+        result: R = state.result()
+        return result
+
+    def run_state(self, *args: P.args, **kwargs: P.kwargs) -> State:
+        """Like calling the flow, but return the run's final `State` instead of its result,
+        and raise nothing for a failed run: the typed spelling of `flow(..., return_state=True)`.
+        """
+        return self._run(args, kwargs)
+
+    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         bound = self.bind(*args, **kwargs)
         parent = current_flow_run()
         if parent is not None:
@@ -92,10 +111,7 @@ class Flow(Generic[P, R]):
         assert state is not None
         if parent is not None:
             parent.check_cancelled()
-        if return_state:
-            return state  # type: ignore[return-value]
-        result: R = state.result()
-        return result
+        return state
 
     def bind(self, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
         """Check arguments against the flow's signature: a `TypeError` naming the parameter."""

@@ -144,7 +144,11 @@ class TaskFuture(Generic[R]):
 
     def add_done_callback(self, fn: Callable[[TaskFuture[R]], object]) -> None:
         """Call `fn(future)` once the run has ended: at once, in this thread, if it has;
-        otherwise on the thread that ends it. `fn` must be quick and must not block."""
+        otherwise on the thread that ends it: the thread that reported the task's outcome
+        (a runner's worker thread, the flow body that ran it, the Dask runner's reporter) or
+        one of the actor system's pool threads (after a timeout, a retry delay or a
+        cancellation) — never the clock's thread. `fn` must be quick and must not block:
+        those threads run other task runs' bookkeeping. An exception in `fn` is logged."""
         with self._lock:
             if not self._final:
                 if self._callbacks is None:

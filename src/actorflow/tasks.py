@@ -18,6 +18,8 @@ from actorflow.futures import TaskFuture
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from actorflow.states import State
+
 __all__ = ["Task", "task"]
 
 P = ParamSpec("P")
@@ -29,7 +31,8 @@ class Task(Generic[P, R]):
 
     - Inside a flow (its body or one of its tasks): the call is a task run on the flow's
       task runner; the caller waits for it and gets its return value, or its exception
-      raised. Pass `return_state=True` to get the final `State` instead. Called inside a
+      raised. Pass `return_state=True` (or call `run_state()`, which type-checks) to get the
+      final `State` instead. Called inside a
       running task, the task run executes right there, in the same thread.
     - `submit()` and `map()` start task runs and return futures at once.
     - Anywhere else: the function is simply called.
@@ -63,6 +66,10 @@ class Task(Generic[P, R]):
         )
         self._signature = inspect.signature(fn)
         self._positional = _positional_range(self._signature)
+        # The call options `return_state=` and `wait_for=` are taken out of the keyword
+        # arguments, unless the function has a parameter of that name: then it is the
+        # function's, and `run_state()` gives the state.
+        self._options = frozenset({"return_state", "wait_for"} - set(self._signature.parameters))
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
@@ -77,12 +84,34 @@ class Task(Generic[P, R]):
         return self.policy.timeout_seconds
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return_state = bool(kwargs.pop("return_state", False))
+        return_state = "return_state" in self._options and bool(kwargs.pop("return_state", False))
+        state = self._call(args, kwargs)
+        if state is None:  # outside any flow: a plain call
+            return self.fn(*args, **kwargs)
+        if return_state:
+            return state  # type: ignore[return-value]
+        result: R = state.result()
+        return result
+
+    def run_state(self, *args: P.args, **kwargs: P.kwargs) -> State:
+        """Like calling the task, but return the run's final `State` instead of its result,
+        and raise nothing for a failed run: the typed spelling of `task(..., return_state=True)`.
+
+        Raises:
+            MissingContextError: outside a flow run.
+        """
+        state = self._call(args, kwargs)
+        if state is None:
+            msg = f"{self.name}.run_state() was called in no flow run; call it inside a function decorated with @flow"
+            raise MissingContextError(msg)
+        return state
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State | None:
+        """A task run of this task, waited for; None outside any flow (a plain call then)."""
         run = current_run()
         if run is None or (isinstance(run, TaskRunContext) and run.flow_run is None):
-            # Outside any flow (or inside a task on a remote worker): a plain call.
-            return self.fn(*args, **kwargs)
-        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
+            return None  # outside any flow (or inside a task on a remote worker)
+        wait_for = self._pop_wait_for(kwargs)
         self._check_arguments(args, kwargs)
         flow_run = run.flow_run if isinstance(run, TaskRunContext) else run
         assert flow_run is not None
@@ -105,10 +134,7 @@ class Task(Generic[P, R]):
         state = future.wait()
         assert state is not None
         flow_run.check_cancelled()
-        if return_state:
-            return state  # type: ignore[return-value]
-        result: R = state.result()
-        return result
+        return state
 
     def submit(self, *args: P.args, **kwargs: P.kwargs) -> TaskFuture[R]:
         """Start a task run of this task and return its future at once.
@@ -121,7 +147,7 @@ class Task(Generic[P, R]):
         Raises:
             MissingContextError: outside a flow run.
         """
-        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)  # type: ignore[assignment]
+        wait_for = self._pop_wait_for(kwargs)
         flow_run = self._flow_run_for("submit")
         self._check_arguments(args, kwargs)
         return self._submit(flow_run, args, kwargs, wait_for, inline=None)
@@ -138,7 +164,7 @@ class Task(Generic[P, R]):
             ValueError: mapped arguments of different lengths, or none at all.
             MissingContextError: outside a flow run.
         """
-        wait_for = kwargs.pop("wait_for", None)
+        wait_for = self._pop_wait_for(kwargs)
         flow_run = self._flow_run_for("map")
         mapped: dict[int | str, list[Any]] = {}
         items: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
@@ -170,6 +196,14 @@ class Task(Generic[P, R]):
             self._check_arguments(call_args, call_kwargs)
             futures.append(self._submit(flow_run, call_args, call_kwargs, wait_for, inline=None))
         return futures
+
+    def _pop_wait_for(self, kwargs: dict[str, Any]) -> Iterable[Any] | None:
+        """Take the `wait_for=` call option out of the keyword arguments (unless it is a
+        parameter of the function)."""
+        if "wait_for" not in self._options:
+            return None
+        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)
+        return wait_for
 
     def _check_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A `TypeError` naming the parameter, before any run starts."""

@@ -1,6 +1,6 @@
 """Checked by mypy in tests/test_typing.py: decorators keep signatures."""
 
-from actorflow import Flow, Task, flow, task
+from actorflow import Flow, State, Task, flow, task
 
 
 @task
@@ -31,3 +31,6 @@ t: Task[[int, int], int] = add
 f: Flow[[int], str] = pipeline
 add("not an int")  # error expected: str is not int
 pipeline()  # error expected: missing n
+
+state_of_flow: State = pipeline.run_state(3)  # typed: the state, not the result
+state_of_task: State = add.run_state(1, y=2)

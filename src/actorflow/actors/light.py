@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pykka import ActorDeadError, ActorRef
 
+from actorflow._exceptions import SystemShutDownError
 from actorflow.actors._pykka_compat import LightActorBase, is_stop_message
 from actorflow.actors.dispatch import Dispatching
 
@@ -68,8 +69,8 @@ class ActorPool:
     def schedule(self, actor: LightActor) -> None:
         with self._cond:
             if self._closed:
-                msg = f"{self._name} is shut down; cannot run {actor}"
-                raise ActorDeadError(msg)
+                msg = f"{self._name} is shut down (its actor system was shut down); cannot run {actor}"
+                raise SystemShutDownError(msg)
             self._ready.append(actor)
             if self._idle == 0 and len(self._threads) < self._max_threads:
                 thread = threading.Thread(
@@ -132,15 +133,15 @@ class _LightInbox:
         envelope with `message` and `reply_to`."""
         self.deliver(envelope.message, envelope.reply_to)
 
-    def deliver(self, message: Any, reply_to: Future[Any] | None) -> None:
-        """Queue `message`, or handle it right here if the actor is idle."""
+    def deliver(self, message: Any, reply_to: Future[Any] | None, *, inline: bool = True) -> None:
+        """Queue `message`, or handle it right here if the actor is idle (and `inline`)."""
         with self.lock:
             if self.scheduled:
                 self.queue.append((message, reply_to))
                 return
             self.scheduled = True
         # This thread now owns the drain. The mailbox was empty, so `message` is next.
-        if getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
+        if inline and getattr(_local, "depth", 0) < MAX_INLINE_DEPTH:
             self.actor.drain(message, reply_to)
         else:
             with self.lock:
@@ -180,6 +181,17 @@ class LightActorRef(ActorRef[Any]):
             raise ActorDeadError(msg)
         inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
         inbox.deliver(message, None)
+
+    def post(self, message: Any) -> None:
+        """`tell`, but never handled on the calling thread: the actor pool handles it. For
+        threads that must not run actor handlers, or the user code they may lead to (the
+        clock's thread)."""
+        actor_stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
+        if actor_stopped.flag:
+            msg = f"{self} not found"
+            raise ActorDeadError(msg)
+        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        inbox.deliver(message, None, inline=False)
 
 
 class _StopFlag:

@@ -21,7 +21,7 @@ from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.dispatch import handles
 from actorflow.actors.handle import FlowRunRef
 from actorflow.actors.light import LightActor
-from actorflow.actors.task_run import tell_if_alive
+from actorflow.actors.task_run import post_if_alive, tell_if_alive
 from actorflow.core import instructions as ins
 from actorflow.core.events import (
     ActorCrashed,
@@ -246,7 +246,7 @@ class SupervisorActor(LightActor):
                 self._timer.cancel()
             self._timer = self._clock.call_later(
                 instruction.delay,
-                functools.partial(tell_if_alive, self.actor_ref, instruction.message),
+                functools.partial(post_if_alive, self.actor_ref, instruction.message),
             )
         elif kind is ins.CancelTimer:
             if self._timer is not None:

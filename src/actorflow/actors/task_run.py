@@ -22,7 +22,7 @@ from pykka import ActorDeadError
 
 from actorflow._annotations import resolve_upstreams
 from actorflow._context import TaskCall
-from actorflow._exceptions import TaskRunnerError
+from actorflow._exceptions import SystemShutDownError, TaskRunnerError
 from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from actorflow.runners.base import Backend
     from actorflow.states import State
 
-__all__ = ["TaskRunActor", "TaskRunServices", "start_task_run", "tell_if_alive"]
+__all__ = ["TaskRunActor", "TaskRunServices", "post_if_alive", "start_task_run", "tell_if_alive"]
 
 
 class TaskRunServices(Protocol):
@@ -86,12 +86,27 @@ _inline_lock: Final = threading.Lock()
 
 
 def tell_if_alive(ref: ActorRef[Any], message: object) -> bool:
-    """`ref.tell(message)`; False, and nothing else, if the actor has stopped."""
+    """`ref.tell(message)`; False, and nothing else, if the actor has stopped (or its
+    system is shut down)."""
     try:
         ref.tell(message)
-    except ActorDeadError:
+    except (ActorDeadError, SystemShutDownError):
         return False
     return True
+
+
+def post_if_alive(ref: ActorRef[Any], message: object) -> None:
+    """For the clock's callbacks: deliver `message` to a light actor through the actor
+    pool, so that neither its handlers nor the user callbacks they may run (a future's
+    done-callbacks) ever run on the clock's thread. A `ThreadActor` gets a plain `tell`."""
+    post = getattr(ref, "post", None)
+    try:
+        if post is not None:
+            post(message)
+        else:
+            ref.tell(message)
+    except (ActorDeadError, SystemShutDownError):
+        return
 
 
 def _tell_when_done(ref: ActorRef[Any], task_run_id: str, future: TaskFuture[Any]) -> None:
@@ -292,7 +307,7 @@ class TaskRunActor(LightActor):
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._clock.call_later(
-            instruction.delay, functools.partial(tell_if_alive, self.actor_ref, instruction.message)
+            instruction.delay, functools.partial(post_if_alive, self.actor_ref, instruction.message)
         )
 
     def _abandon(self) -> None:
