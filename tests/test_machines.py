@@ -276,3 +276,66 @@ def test_supervisor_backs_off_then_gives_up_by_the_clock_it_is_given():
     assert kinds(out) == ["Log", "GiveUp", "CancelTimer", "SupervisorDone"]
     assert m.status == "gave_up"
     assert m.handle(StopSupervisor(supervisor_id="s"), 78.0) == []  # done: nothing more
+
+
+def supervisor_machine(record=True, strategy="one_for_one"):
+    return SupervisorMachine(
+        supervisor_id="s",
+        restarts=["permanent", "transient", "temporary"],
+        strategy=strategy,
+        max_restarts=3,
+        within_seconds=50,
+        backoff=Backoff(initial=1, maximum=30, factor=2, jitter=0.3),
+        record=record,
+    )
+
+
+events_for_supervisor = st.lists(
+    st.one_of(
+        st.builds(
+            ChildRunEnded,
+            supervisor_id=st.just("s"),
+            index=st.integers(0, 2),
+            generation=st.integers(1, 4),
+            flow_run_id=st.just("r"),
+            state=st.sampled_from(
+                [
+                    None,
+                    State(type=StateType.FAILED, timestamp=0.0),
+                    State(type=StateType.COMPLETED, timestamp=0.0),
+                ]
+            ),
+            jitter=st.floats(0, 1, exclude_max=True),
+        ),
+        st.builds(
+            RestartDue,
+            supervisor_id=st.just("s"),
+            indexes=st.sampled_from([(0,), (1,), (0, 1, 2), (1, 2)]),
+            generation=st.integers(1, 4),
+        ),
+        st.builds(StopSupervisor, supervisor_id=st.just("s")),
+    ),
+    max_size=30,
+)
+
+
+@given(events_for_supervisor, st.sampled_from(["one_for_one", "one_for_all", "rest_for_one"]))
+def test_supervisor_machine_replays_exactly_and_never_starts_a_child_twice(events, strategy):
+    m = supervisor_machine(strategy=strategy)
+    outs = [m.handle(SupervisorStarted(supervisor_id="s"), 0.0)]
+    for at, event in enumerate(events, start=1):
+        outs.append(m.handle(event, float(at * 7)))
+    running: dict[int, int] = {}  # child -> generation of its current run
+    for event, out in zip([None, *events], outs, strict=True):
+        if isinstance(event, ChildRunEnded) and running.get(event.index) == event.generation:
+            del running[event.index]  # that run ended
+        for instruction in out:
+            if isinstance(instruction, ins.StartChild):
+                assert instruction.child not in running  # never two live runs of one child
+                running[instruction.child] = instruction.generation
+            elif isinstance(instruction, ins.CancelChild):
+                running.pop(instruction.child, None)
+    fresh = supervisor_machine(record=False, strategy=strategy)
+    replayed = [fresh.handle(event, at) for event, at in m.stimuli]
+    assert replayed == outs
+    assert (fresh.status, fresh.done, fresh.stopping) == (m.status, m.done, m.stopping)

@@ -73,8 +73,11 @@ class SupervisorMachine:
         max_restarts: int,
         within_seconds: float,
         backoff: Backoff,
+        record: bool = False,
     ) -> None:
         self.supervisor_id = supervisor_id
+        self.stimuli: list[tuple[object, float]] | None = [] if record else None
+        """Every `(event, at)` handled, when recording: enough to rebuild this machine."""
         self.restarts = restarts
         self.strategy = strategy
         self.max_restarts = max_restarts
@@ -88,6 +91,8 @@ class SupervisorMachine:
 
     def handle(self, event: object, at: float) -> list[Instruction]:
         """Apply one event, stamped `at` (the clock's time); return what the shell must do."""
+        if self.stimuli is not None:
+            self.stimuli.append((event, at))
         out: list[Instruction] = []
         if not self.done:
             _HANDLERS[type(event)](self, event, at, out)
