@@ -16,7 +16,7 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from actorflow._exceptions import FlowRunCancelled, MissingContextError
 from actorflow._logging import flow_run_logger, task_run_logger
@@ -60,9 +60,11 @@ class RunHandle(Protocol):
         """The final state, once the run has ended; None if `timeout` passed first."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskRunRequest:
-    """What `@task` asks the runtime for: one task run of `fn` with these arguments."""
+class TaskRunRequest(NamedTuple):
+    """What `@task` asks the runtime for: one task run of `fn` with these arguments.
+
+    A `NamedTuple` (immutable, and built in half the time of a frozen dataclass: one is made
+    per task run)."""
 
     fn: Callable[..., Any]
     task_name: str

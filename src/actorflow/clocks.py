@@ -86,8 +86,8 @@ class RealClock:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def now(self) -> float:
-        return wall_now()
+    now = staticmethod(wall_now)
+    """The real clock's time (`wall_now`): seconds since the epoch, never decreasing."""
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> TimerHandle:
         delay = _check_delay(delay)

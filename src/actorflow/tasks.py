@@ -111,7 +111,7 @@ class Task(Generic[P, R]):
         run = current_run()
         if run is None or (isinstance(run, TaskRunContext) and run.flow_run is None):
             return None  # outside any flow (or inside a task on a remote worker)
-        wait_for = self._pop_wait_for(kwargs)
+        wait_for = self._pop_wait_for(kwargs) if kwargs else None
         self._check_arguments(args, kwargs)
         flow_run = run.flow_run if isinstance(run, TaskRunContext) else run
         assert flow_run is not None

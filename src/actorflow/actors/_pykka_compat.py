@@ -142,22 +142,13 @@ class ThreadActorBase(pykka.ThreadingActor):
 class LightActorBase(pykka.Actor):
     """The Pykka side of `actorflow.actors.light.LightActor` (see the module docs, item 3).
 
-    Subclasses set `actor_urn`, `actor_inbox`, `actor_stopped` and the ref in `__init__`
-    (through `init_actor`), and implement `begin()` (start: run `on_start` and drain) and
+    Subclasses set `actor_urn`, `actor_inbox` and `actor_stopped` in `__init__`, override
+    the `actor_ref` property, and implement `begin()` (start: run `on_start` and drain) and
     `stop_now()` (run `on_stop`, mark stopped).
     """
 
     def __init__(self) -> None:  # Pykka's __init__ is not called: see the module docs
         pass
-
-    def init_actor(
-        self, *, urn: str, inbox: Any, stopped: Any, ref_class: type[pykka.ActorRef[Any]]
-    ) -> None:
-        """Set the fields `Actor.__init__` would set, cheaper; the ref last (it reads them)."""
-        self.actor_urn = urn
-        self.actor_inbox = inbox
-        self.actor_stopped = stopped
-        self._actor_ref = ref_class(self)
 
     @classmethod
     def start(cls, *args: Any, **kwargs: Any) -> pykka.ActorRef[Self]:

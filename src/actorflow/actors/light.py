@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from pykka import Future
 
-__all__ = ["MAX_INLINE_DEPTH", "ActorPool", "LightActor"]
+__all__ = ["MAX_INLINE_DEPTH", "ActorPool", "LightActor", "LightActorRef"]
 
 MAX_INLINE_DEPTH: Final = 4
 """How many light-actor handlers may nest on one thread before messages go to the pool."""
@@ -182,6 +182,19 @@ class LightActorRef(ActorRef[Any]):
         inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
         inbox.deliver(message, None)
 
+    def offer(self, message: Any) -> bool:
+        """`tell`, returning False (and delivering nothing) if the actor has stopped or its
+        system is shut down, instead of raising. Safe from any thread."""
+        actor_stopped: _StopFlag = self.actor_stopped  # type: ignore[assignment]
+        if actor_stopped.flag:
+            return False
+        inbox: _LightInbox = self.actor_inbox  # type: ignore[assignment]
+        try:
+            inbox.deliver(message, None)
+        except SystemShutDownError:
+            return False
+        return True
+
     def post(self, message: Any) -> None:
         """`tell`, but never handled on the calling thread: the actor pool handles it. For
         threads that must not run actor handlers, or the user code they may lead to (the
@@ -243,12 +256,17 @@ class LightActor(Dispatching, LightActorBase):
         self._inbox = _LightInbox(self)
         self._stopped = _StopFlag()
         self._started = False
-        self.init_actor(
-            urn=f"urn:actorflow:light:{next(_urns)}",
-            inbox=self._inbox,
-            stopped=self._stopped,
-            ref_class=LightActorRef,
-        )
+        self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
+        # Pykka's inbox protocol wants `get()` to return an envelope; a light actor runs no
+        # Pykka loop, so nothing calls it (its drain uses `next_message()`).
+        self.actor_inbox = self._inbox  # type: ignore[assignment]
+        self.actor_stopped = self._stopped  # type: ignore[assignment]
+        self.ref = LightActorRef(self)  # made last: it reads the fields above
+
+    @property
+    def actor_ref(self) -> LightActorRef:
+        """The actor's ref (a `LightActorRef`)."""
+        return self.ref
 
     @classmethod
     def spawn(cls, *args: Any, **kwargs: Any) -> Self:

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from actorflow.actors.task_run import start_task_run
-from actorflow.core.names import new_id
-from actorflow.futures import TaskFutureWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pykka import ActorRef
 
-    from actorflow._context import FlowRunContext, TaskRunRequest
+    from actorflow._context import FlowRunContext
     from actorflow.actors.handle import FlowRunHandle
     from actorflow.actors.light import ActorPool
     from actorflow.core.clock import Clock
@@ -41,24 +39,9 @@ class ActorRunPort:
     start_flow: Callable[..., FlowRunHandle]
     """The system's `Runtime.start_flow_run`, for subflows."""
 
-    def start_task_run(
-        self, request: TaskRunRequest, flow_run: FlowRunContext
-    ) -> TaskFutureWriter[Any]:
-        index = flow_run.next_task_index(request.task_key)
-        task_run_name = f"{request.task_name}-{request.task_key}-{index}"
-        task_run_id = new_id()
-        future: TaskFutureWriter[Any] = TaskFutureWriter(
-            task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=self.flow_run_id
-        )
-        start_task_run(
-            self,
-            request,
-            flow_run,
-            task_run_id=task_run_id,
-            task_run_name=task_run_name,
-            future=future,
-        )
-        return future
+    start_task_run = start_task_run
+    """`start_task_run(request, flow_run)`: start a task run, return its `TaskFuture` (the
+    module function itself, bound to this port: one call less on the per-task path)."""
 
     def start_subflow(
         self, flow: Any, args: tuple[Any, ...], kwargs: dict[str, Any], parent: FlowRunContext

@@ -25,7 +25,7 @@ from actorflow._context import TaskCall
 from actorflow._exceptions import SystemShutDownError, TaskRunnerError
 from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
-from actorflow.actors.light import LightActor
+from actorflow.actors.light import LightActor, LightActorRef
 from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
 from actorflow.core.events import (
     ActorCrashed,
@@ -49,7 +49,9 @@ from actorflow.core.instructions import (
     StartTimer,
     SubmitAttempt,
 )
+from actorflow.core.names import new_id
 from actorflow.core.task_run_machine import TaskRunMachine
+from actorflow.futures import TaskFutureWriter
 
 if TYPE_CHECKING:
     from pykka import ActorRef
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
     from actorflow._context import FlowRunContext, TaskRunRequest
     from actorflow.actors.light import ActorPool
     from actorflow.core.clock import Clock, TimerHandle
-    from actorflow.futures import TaskFuture, TaskFutureWriter
+    from actorflow.futures import TaskFuture
     from actorflow.runners.base import Backend
     from actorflow.states import State
 
@@ -155,9 +157,10 @@ class TaskRunActor(LightActor):
             created_at=self._clock.now(),
         )
         future.set_state(self._machine.state)
+        self._ref: LightActorRef = self.actor_ref
         self._call: TaskCall | None = None
         self._timer: TimerHandle | None = None
-        self._report = functools.partial(tell_if_alive, self.actor_ref)
+        self._report = self._ref.offer
         # Guarded by _inline_lock: see take_inline.
         self._parked: TaskCall | None = None
         self._inline_taken = False
@@ -199,6 +202,12 @@ class TaskRunActor(LightActor):
                     functools.partial(_tell_when_done, self.actor_ref, self.task_run_id)
                 )
 
+    def on_failure(self, *exc_info: Any) -> None:
+        # A handler raised: the run cannot go on. The machine ends it Crashed.
+        self._feeding = False
+        self._backlog.clear()
+        self._feed(ActorCrashed(run_id=self.task_run_id, error=exc_info[1]))
+
     @handles(
         TaskStarted,
         TaskOutcome,
@@ -209,16 +218,9 @@ class TaskRunActor(LightActor):
         TimeoutDue,
         CancelTaskRun,
     )
-    def _on_event(self, event: object) -> None:
-        self._feed(event)
-
-    def on_failure(self, *exc_info: Any) -> None:
-        # A handler raised: the run cannot go on. The machine ends it Crashed.
-        self._feeding = False
-        self._backlog.clear()
-        self._feed(ActorCrashed(run_id=self.task_run_id, error=exc_info[1]))
-
     def _feed(self, event: object) -> None:
+        """Feed one event to the machine and carry out what it says (also the handler of
+        every event message)."""
         if self._feeding:
             self._backlog.append(event)
             return
@@ -348,16 +350,17 @@ class TaskRunActor(LightActor):
 
 
 def start_task_run(
-    port: TaskRunServices,
-    request: TaskRunRequest,
-    flow_run: FlowRunContext,
-    *,
-    task_run_id: str,
-    task_run_name: str,
-    future: TaskFutureWriter[Any],
-) -> None:
-    """Start the task run's actor; with `request.inline`, run or hand off its parked first
-    attempt (see `TaskRunRequest.inline`). Called on the submitting thread."""
+    port: TaskRunServices, request: TaskRunRequest, flow_run: FlowRunContext
+) -> TaskFutureWriter[Any]:
+    """Start a task run's actor and return its future; with `request.inline`, run or hand
+    off its parked first attempt (see `TaskRunRequest.inline`). Called on the submitting
+    thread (it is `ActorRunPort.start_task_run`)."""
+    index = flow_run.next_task_index(request.task_key)
+    task_run_name = f"{request.task_name}-{request.task_key}-{index}"
+    task_run_id = new_id()
+    future: TaskFutureWriter[Any] = TaskFutureWriter(
+        task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=port.flow_run_id
+    )
     actor = TaskRunActor.spawn(
         task_run_id=task_run_id,
         task_run_name=task_run_name,
@@ -367,12 +370,13 @@ def start_task_run(
         future=future,
     )
     if request.inline is None:
-        return
+        return future
     call = actor.take_inline()
     if call is None:
-        return
+        return future
     if request.inline == "nested":
         if call.claim():
             call.run_and_report()
     elif port.backend is None or not port.backend.run_here(call):
         tell_if_alive(actor.actor_ref, InlineDeclined(task_run_id=task_run_id, attempt=1))
+    return future

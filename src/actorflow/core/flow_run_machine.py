@@ -115,7 +115,7 @@ class FlowRunMachine:
     # -- the one place the state changes ------------------------------------------------
 
     def _record(self, state: State, out: list[Instruction], *, force: bool = False) -> bool:
-        if not decide(self.state, state) and not force:
+        if not decide(self.state, state).accepted and not force:
             return False
         self.history.append(state)
         out.append(RecordState(state))

@@ -82,7 +82,8 @@ class AbandonAttempt(NamedTuple):
 
 
 class FinishTaskRun(NamedTuple):
-    """The run ended in `state`: release its arguments, report to the ledger, resolve the
+    """The run ended in `state` (recorded, and published by this instruction: no
+    `RecordState` comes before it): release its arguments, report to the ledger, resolve the
     future (after the console line), and stop the actor."""
 
     state: State

@@ -128,11 +128,12 @@ class TaskRunMachine:
 
     # -- the one place the state changes ------------------------------------------------
 
-    def _record(self, state: State, out: list[Instruction]) -> bool:
-        if not decide(self.history[-1], state):
+    def _record(self, state: State, out: list[Instruction], *, publish: bool = True) -> bool:
+        if not decide(self.history[-1], state).accepted:
             return False
         self.history.append(state)
-        out.append(RecordState(state))
+        if publish:  # a final state is published by `FinishTaskRun`, which carries it
+            out.append(RecordState(state))
         return True
 
     # -- upstreams ----------------------------------------------------------------------
@@ -143,9 +144,12 @@ class TaskRunMachine:
             Log(_LOGGER, INFO, "Submitting task run %r to task runner...", (self.task_run_name,))
         )
         self._upstreams = event.upstreams
-        self._waiting = {
-            u.task_run_id for u in event.upstreams if u.state is None or u.state.type not in _FINAL
-        }
+        if event.upstreams:
+            self._waiting = {
+                u.task_run_id
+                for u in event.upstreams
+                if u.state is None or u.state.type not in _FINAL
+            }
         if not self._waiting:
             self._ready(at, out)
 
@@ -299,10 +303,11 @@ class TaskRunMachine:
 
     def _end(self, state: State, out: list[Instruction]) -> None:
         """Enter the final state: the "finished" line, then the shell publishes and stops."""
-        if not self._record(state, out):
+        if not self._record(state, out, publish=False):
             return
         self._live = False
-        self._cancel_timer(out)
+        if self._timer:
+            self._cancel_timer(out)
         level = INFO if state.type is _COMPLETED else ERROR
         out.append(
             Log(_LOGGER, level, "Task run %r finished in state %s", (self.task_run_name, state))
