@@ -326,8 +326,11 @@ class TaskRunActor(LightActor):
             self._timer.cancel()
             self._timer = None
         # Its arguments go now, not when a GC pass finds the actor and its call (a cycle).
-        with _inline_lock:
-            self._parked = None
+        # Only this actor's handlers ever set `_parked`, so reading it without the lock sees
+        # this thread's own write; the lock (shared by every run) is taken only to clear it.
+        if self._parked is not None:  # an inline run's call, never taken (cancelled)
+            with _inline_lock:
+                self._parked = None
         self._call = None
         self._args, self._kwargs, self._upstreams = (), {}, {}
         # After the line is on the console (see `console_held`): the ledger and the future.
