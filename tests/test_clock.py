@@ -205,3 +205,56 @@ def test_done_callbacks_never_run_on_the_clock_thread():
     times_out(return_state=True)
     assert seen.wait(10)
     assert threads and not threads[0].startswith("actorflow-timer")
+
+
+def test_cancelled_timers_let_go_of_their_runs_and_leave_the_queue():
+    """Regression: a cancelled timer entry (a finished task's timeout) kept its task-run
+    actor, and so its run's results, alive until its deadline."""
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    clock = RealClock(name="actorflow-timer-test")
+    try:
+        payload = Payload()
+        ref = weakref.ref(payload)
+        handle = clock.call_later(3600, lambda p=payload: p)
+        del payload
+        handle.cancel()
+        gc.collect()
+        assert ref() is None  # the callback (and what it held) is gone at once
+        for _ in range(5000):  # the queue does not grow with cancelled entries
+            clock.call_later(3600, lambda: None).cancel()
+        assert len(clock._heap) <= 2048
+    finally:
+        clock.shutdown(timeout=5)
+
+
+def test_huge_and_infinite_timeouts_leave_the_clock_working():
+    """Regression: `timeout_seconds=float("inf")` or 1e10 killed the timer thread
+    (`Condition.wait` raised OverflowError), and no later delay ever fired."""
+
+    @task(timeout_seconds=float("inf"))
+    def no_timeout() -> int:
+        return 1
+
+    @task(timeout_seconds=1e10, retries=1, retry_delay_seconds=1e10)
+    def far() -> int:
+        return 2
+
+    @task(retries=1, retry_delay_seconds=0.05)
+    def retried(calls=[]) -> int:  # noqa: B006  (counts its calls)
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("once")
+        return 3
+
+    @flow(timeout_seconds=1e10)
+    def uses_them() -> int:
+        return no_timeout() + far() + retried()
+
+    with ActorSystem() as system:
+        run = system.launch(uses_them)
+        assert run.result(timeout=20) == 6  # the 0.05 s retry delay still fired

@@ -274,3 +274,85 @@ def test_actorflow_actors_stay_out_of_pykkas_global_registry():
         supervisor.current.wait(30)
         seen.append(len(pykka.ActorRegistry.get_all()))
     assert seen == [0, 0, 0, 0]
+
+
+def test_shutdown_cancels_every_run_at_once_and_reports_the_late_ones():
+    """Regression: shutdown cancelled runs one at a time, waiting for each body before the
+    next, so most of 100 in-flight runs ran to completion during a 30 s shutdown."""
+    import time
+
+    import actorflow
+
+    @flow
+    def slow_to_notice(i: int) -> int:
+        for _ in range(150):
+            time.sleep(0.4)  # notices a cancel only at its next call into actorflow
+            actorflow.sleep(0)
+        return i
+
+    system = ActorSystem()
+    runs = [system.launch(slow_to_notice, i) for i in range(20)]
+    time.sleep(0.1)  # the runs are under way
+    started = time.monotonic()
+    late = system.shutdown(timeout=30)
+    assert time.monotonic() - started < 4  # not 20 runs x up to 0.4 s each, in turn
+    assert late == ()
+    assert all(run.state is not None and run.state.is_cancelled() for run in runs)
+
+
+def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threads(caplog):
+    import threading
+    import time
+
+    release = threading.Event()
+
+    @flow
+    def stubborn() -> None:
+        release.wait(30)  # no call into actorflow: the cancel cannot reach it
+
+    system = ActorSystem()
+    run = system.launch(stubborn)
+    deadline = time.monotonic() + 10
+    while not (run.state is not None and run.state.is_running()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    late = system.shutdown(timeout=0.5)
+    try:
+        assert [r.id for r in late] == [run.id]
+        assert "had not stopped" in caplog.text
+        assert not [t for t in threading.enumerate() if t.name.startswith("actorflow-timer")]
+    finally:
+        release.set()
+        run.wait(10)
+
+
+def test_a_cancel_during_map_stops_the_map_at_once():
+    """Regression: a flow cancelled during `work.map(range(20_000))` went on starting task
+    runs for thousands of items, and logged a traceback for each refused one."""
+    import threading
+    import time
+
+    started: list[float] = []
+    first = threading.Event()
+
+    @task
+    def work(i: int) -> int:
+        started.append(time.monotonic())
+        first.set()
+        time.sleep(0.001)
+        return i
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
+    def maps() -> None:
+        work.map(range(20_000))
+
+    with ActorSystem() as system:
+        run = system.launch(maps)
+        assert first.wait(10)
+        cancelled_at = time.monotonic()
+        run.cancel()
+        state = run.wait(30)
+    assert state is not None and state.is_cancelled()
+    late = [t for t in started if t > cancelled_at + 0.2]
+    assert not late, f"{len(late)} task runs started well after the cancel"
+    assert len(started) < 20_000

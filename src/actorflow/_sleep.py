@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from actorflow._context import current_flow_run
@@ -15,10 +16,15 @@ def sleep(seconds: float) -> None:
 
     Raises:
         FlowRunCancelled: the flow run was cancelled before or during the pause.
-        ValueError: `seconds` is negative.
+        ValueError: `seconds` is negative, NaN or not a number.
     """
-    if seconds < 0:
-        msg = f"sleep(seconds=...) must be >= 0, got {seconds!r}"
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or math.isnan(seconds)
+        or seconds < 0
+    ):
+        msg = f"sleep(seconds=...) must be a number >= 0, got {seconds!r}"
         raise ValueError(msg)
     flow_run = current_flow_run()
     if flow_run is None:

@@ -50,6 +50,11 @@ class _Timer:
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.callback = _nothing  # lets go of what the callback holds (an actor, its run)
+
+
+def _nothing() -> None:
+    """A cancelled timer's callback."""
 
 
 def _check_delay(delay: float) -> float:
@@ -57,6 +62,22 @@ def _check_delay(delay: float) -> float:
         msg = f"call_later(delay=...) must be a number of seconds, got {delay!r}"
         raise ValueError(msg)
     return max(float(delay), 0.0)
+
+
+_COMPACT_FROM: Final = 1024
+
+
+def _compact_locked(heap: list[tuple[float, int, _Timer]]) -> None:
+    """Drop cancelled timers once the heap has doubled since it was last compact: a task
+    run's timeout is cancelled when the run ends, and must not stay queued until its
+    deadline (an hour, say). Amortized O(1) per timer; the caller holds the clock's lock."""
+    size = len(heap)
+    if size < _COMPACT_FROM or size & (size - 1):  # only at powers of two
+        return
+    live = [entry for entry in heap if not entry[2].cancelled]
+    if len(live) < size:
+        heap[:] = live
+        heapq.heapify(heap)
 
 
 def _fire(timer: _Timer) -> None:
@@ -99,6 +120,7 @@ class RealClock:
                 msg = f"{self._name} is shut down: its actor system starts nothing any more"
                 raise SystemShutDownError(msg)
             heapq.heappush(self._heap, (timer.deadline, next(self._order), timer))
+            _compact_locked(self._heap)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
@@ -162,6 +184,7 @@ class ManualClock:
                 raise SystemShutDownError(msg)
             if not math.isinf(delay):
                 heapq.heappush(self._heap, (timer.deadline, next(self._order), timer))
+                _compact_locked(self._heap)
         return timer
 
     def next_deadline(self) -> float | None:

@@ -187,7 +187,7 @@ class TaskFutureWriter(TaskFuture[R]):
 def _run_callback(fn: Callable[[TaskFuture[Any]], object], future: TaskFuture[Any]) -> None:
     try:
         fn(future)
-    except Exception:
+    except BaseException:  # even SystemExit: it must not take down the thread that ran it
         logger.exception("A done-callback of %r raised", future)
 
 

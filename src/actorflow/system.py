@@ -137,11 +137,12 @@ class ActorSystem:
             backoff=backoff,
         )
 
-    def shutdown(self, *, timeout: float | None = 30.0) -> None:
-        """Stop the supervisors (so nothing restarts), then cancel the runs still going, last
-        started first, each ended and its threads gone before the next; then stop the
-        system's own threads (clock, pool). A second call does nothing."""
-        self.runtime.shutdown(timeout=timeout)
+    def shutdown(self, *, timeout: float | None = 30.0) -> tuple[FlowRunRef, ...]:
+        """Stop the supervisors (so nothing restarts), then cancel every run still going, all
+        at once, and wait for them within the one `timeout`; then stop the system's own
+        threads (clock, pool), always. Returns the runs that had not stopped in time (also
+        logged as warnings): empty when all went well. A second call does nothing."""
+        return tuple(FlowRunRef(h) for h in self.runtime.shutdown(timeout=timeout))
 
 
 def _check_children(where: str, children: object) -> None:

@@ -115,7 +115,6 @@ class Task(Generic[P, R]):
         self._check_arguments(args, kwargs)
         flow_run = run.flow_run if isinstance(run, TaskRunContext) else run
         assert flow_run is not None
-        flow_run.check_cancelled()
         if isinstance(run, TaskRunContext):
             assert run.flow_run is not None
             # Nested: run it right here, unless a timeout may have to abandon it (then a

@@ -80,8 +80,13 @@ class ThreadActorBase(pykka.ThreadingActor):
     def start(cls, *args: Any, **kwargs: Any) -> pykka.ActorRef[Self]:
         """Start the actor (not registered in Pykka's `ActorRegistry`)."""
         obj = cls(*args, **kwargs)
-        obj._start_actor_loop()
+        obj.begin()
         return obj.actor_ref
+
+    def begin(self) -> None:
+        """Start the actor's thread. Messages told before it runs wait in its mailbox: a
+        creator may hand out the ref first, then begin."""
+        self._start_actor_loop()
 
     def dispatch(self, message: Any) -> Any:
         """Handle `message`, or return `UNHANDLED` to let Pykka handle it."""

@@ -98,7 +98,7 @@ def start_flow_run(
     runner is up. Called on the starting thread."""
     ensure_console_logging()
     handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow.name)
-    handle.actor_ref = FlowRunActor.start(
+    actor = FlowRunActor(
         handle=handle,
         flow=flow,
         args=args,
@@ -108,6 +108,9 @@ def start_flow_run(
         start_flow=start_flow,
         parent=parent,
     )
+    # The ref is on the handle before the actor runs: a cancel, however early, is queued.
+    handle.actor_ref = actor.actor_ref
+    actor.begin()
     return handle
 
 

@@ -158,7 +158,7 @@ class FlowRunHandle:
         for fn in callbacks:
             try:
                 fn(self)
-            except Exception:
+            except BaseException:  # never takes down the thread that ends the run
                 flow_run_logger.exception(
                     "A done-callback of flow run %r failed", self.flow_run_name
                 )

@@ -10,6 +10,7 @@ the default runtime, created on first use and shut down when the interpreter exi
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from actorflow.core.supervision import Child, Group, Strategy
 
 __all__ = ["Runtime", "default_runtime"]
+
+logger = logging.getLogger("actorflow.system")
 
 
 class Runtime:
@@ -115,6 +118,7 @@ class Runtime:
             self.check_open()
             supervisor = SupervisorWriter(supervisor_id=new_id(), children=len(children))
             self._supervisors.append(supervisor)
+        supervisor.add_stopped_callback(self._forget_supervisor)
         supervisor.actor_ref = SupervisorActor.start(
             supervisor=supervisor,
             runtime=self,
@@ -126,30 +130,52 @@ class Runtime:
         )
         return supervisor
 
-    def shutdown(self, *, timeout: float | None = 30.0) -> None:
-        """Stop the supervisors (so nothing restarts), then cancel the runs still going, last
-        started first, each ended and its threads gone before the next; then stop the
-        clock and the pool. A second call does nothing."""
+    def _forget_supervisor(self, supervisor: SupervisorWriter) -> None:
+        """A supervisor stopped or gave up: the system stops keeping it (and its runs)."""
+        with self._lock:
+            if supervisor in self._supervisors:
+                self._supervisors.remove(supervisor)
+
+    def shutdown(self, *, timeout: float | None = 30.0) -> tuple[FlowRunHandle, ...]:
+        """Stop the supervisors (so nothing restarts), then cancel every run still going, all
+        at once, and wait for them all within the one `timeout`; then stop the clock and the
+        pool, whatever happened before. Returns the runs that had not stopped in time (each
+        is also logged). A second call does nothing and returns ()."""
         with self._lock:
             if self._closed:
-                return
+                return ()
             self._closed = True
             supervisors = list(self._supervisors)
+            self._supervisors.clear()
         deadline = None if timeout is None else time.monotonic() + timeout
 
         def remaining() -> float | None:
             return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
-        for supervisor in reversed(supervisors):  # before their children can be restarted
-            supervisor.stop(remaining())
-        with self._lock:
-            runs = list(self.runs.values())
-        for handle in reversed(runs):  # last started first, each gone before the next
-            handle.cancel("The actor system was shut down")
-            handle.wait(remaining())
-            handle.join_threads(remaining())
-        self.clock.shutdown(timeout=remaining())
-        self.pool.shutdown(timeout=remaining())
+        late: list[FlowRunHandle] = []
+        try:
+            for supervisor in supervisors:  # none may restart what is being cancelled
+                supervisor.stop(0)
+            for supervisor in supervisors:
+                supervisor.wait_stopped(remaining())
+            with self._lock:
+                runs = list(self.runs.values())
+            for handle in runs:
+                handle.cancel("The actor system was shut down")
+            late.extend(
+                handle
+                for handle in runs
+                if handle.wait(remaining()) is None or not handle.join_threads(remaining())
+            )
+            for handle in late:
+                logger.warning(
+                    "Flow run %r had not stopped when the actor system's shutdown timed out",
+                    handle.flow_run_name,
+                )
+        finally:
+            self.clock.shutdown(timeout=remaining())
+            self.pool.shutdown(timeout=remaining())
+        return tuple(late)
 
 
 def _gone(handle: FlowRunHandle) -> bool:

@@ -171,7 +171,8 @@ class TaskRunActor(LightActor):
     # -- events in ----------------------------------------------------------------------
 
     def on_start(self) -> None:
-        self._port.ledger_ref.tell(
+        registered = tell_if_alive(
+            self._port.ledger_ref,
             TaskRunSubmitted(
                 flow_run_id=self._port.flow_run_id,
                 task_run_id=self.task_run_id,
@@ -179,8 +180,13 @@ class TaskRunActor(LightActor):
                 task_name=self._task_name,
                 task_run_ref=self.actor_ref,
                 future=self._future,
-            )
+            ),
         )
+        if not registered:  # the flow run has ended: this run never starts
+            self._feed(
+                CancelTaskRun(task_run_id=self.task_run_id, message="Its flow run has ended")
+            )
+            return
         upstreams = (
             tuple(
                 Upstream(
@@ -357,7 +363,12 @@ def start_task_run(
 ) -> TaskFutureWriter[Any]:
     """Start a task run's actor and return its future; with `request.inline`, run or hand
     off its parked first attempt (see `TaskRunRequest.inline`). Called on the submitting
-    thread (it is `ActorRunPort.start_task_run`)."""
+    thread (it is `ActorRunPort.start_task_run`).
+
+    Raises:
+        FlowRunCancelled: the flow run was cancelled (or timed out): no new task run starts.
+    """
+    flow_run.check_cancelled()
     index = flow_run.next_task_index(request.task_key)
     task_run_name = f"{request.task_name}-{request.task_key}-{index}"
     task_run_id = new_id()
