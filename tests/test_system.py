@@ -320,7 +320,9 @@ def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threa
     try:
         assert [r.id for r in late] == [run.id]
         assert "had not stopped" in caplog.text
-        assert not [t for t in threading.enumerate() if t.name.startswith("actorflow-timer")]
+        clock_thread = system.runtime.clock._thread  # type: ignore[attr-defined]
+        assert clock_thread is None or not clock_thread.is_alive()
+        assert not system.runtime.pool.threads
     finally:
         release.set()
         run.wait(10)
