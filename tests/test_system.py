@@ -306,7 +306,7 @@ def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threa
 
     release = threading.Event()
 
-    @flow
+    @flow(timeout_seconds=3600)  # its timer starts the system's clock thread
     def stubborn() -> None:
         release.wait(30)  # no call into actorflow: the cancel cannot reach it
 
@@ -321,7 +321,7 @@ def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threa
         assert [r.id for r in late] == [run.id]
         assert "had not stopped" in caplog.text
         clock_thread = system.runtime.clock._thread  # type: ignore[attr-defined]
-        assert clock_thread is None or not clock_thread.is_alive()
+        assert clock_thread is not None and not clock_thread.is_alive()
         assert not system.runtime.pool.threads
     finally:
         release.set()
