@@ -173,8 +173,11 @@ class Runtime:
                     handle.flow_run_name,
                 )
         finally:
-            self.clock.shutdown(timeout=remaining())
-            self.pool.shutdown(timeout=remaining())
+            # The system's own threads stop promptly once told (they run no user code): they
+            # get a second even when the runs used up the timeout.
+            own = None if deadline is None else max(remaining() or 0.0, 1.0)
+            self.clock.shutdown(timeout=own)
+            self.pool.shutdown(timeout=own)
         return tuple(late)
 
 
