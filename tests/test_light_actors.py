@@ -185,3 +185,25 @@ def test_a_failing_on_start_reaches_on_failure(pool, caplog):
     assert not ref.is_alive()
     assert [str(e) for e in seen] == ["cannot start"]
     assert "Unhandled exception" in caplog.text
+
+
+def test_an_actor_keeps_draining_after_a_base_exception_in_a_handler(pool):
+    """Regression: a BaseException escaping a drain left the actor's "scheduled" flag set,
+    and every later message (a cancel included) queued forever."""
+    failures = []
+
+    class Fragile(LightActor):
+        def on_receive(self, message):
+            if message == "interrupt":
+                raise KeyboardInterrupt
+
+        def on_failure(self, *exc_info):
+            failures.append(exc_info[0])
+
+    ref = Fragile.start(pool=pool)
+    with pytest.raises(KeyboardInterrupt):
+        ref.tell("interrupt")  # handled on this thread: the interrupt comes back here
+    assert ref.actor_stopped.wait(5)  # its death was reported (on the pool)
+    assert failures == [KeyboardInterrupt]
+    with pytest.raises(pykka.ActorDeadError):
+        ref.tell("later")  # refused at once, never left waiting

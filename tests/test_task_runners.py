@@ -12,7 +12,12 @@ import pytest
 
 from actorflow import StateType, TaskRunnerError, flow, task
 from actorflow.runners.base import Backend
-from actorflow.task_runners import DaskTaskRunner, SequentialTaskRunner, TaskRunner
+from actorflow.task_runners import (
+    ConcurrentTaskRunner,
+    DaskTaskRunner,
+    SequentialTaskRunner,
+    TaskRunner,
+)
 
 from .conftest import small_dask_runner
 
@@ -470,3 +475,31 @@ def test_a_task_run_cancelled_before_the_caller_hands_its_attempt_back_ends_canc
         return state.name, state.message
 
     assert calls_it() == ("Cancelled", "cancelled meanwhile")
+
+
+@pytest.mark.parametrize(
+    "runner",
+    [SequentialTaskRunner, lambda: ConcurrentTaskRunner(max_workers=2)],
+    ids=["sequential", "concurrent-2"],
+)
+@pytest.mark.parametrize("how", ["call", "submit"])
+def test_deep_task_recursion_fails_the_run_instead_of_wedging_it(runner, how):
+    """Regression: a task calling itself as a task ~140 deep left a light actor's drain
+    flag set after a RecursionError; the flow run hung until shutdown gave up on it."""
+    import time
+
+    @task
+    def down(n: int) -> int:
+        if n >= 200:
+            return n
+        return down(n + 1) if how == "call" else down.submit(n + 1).result()
+
+    @flow(task_runner=runner())
+    def deep():
+        return down.run_state(0)
+
+    started = time.monotonic()
+    state = deep.run_state()
+    assert time.monotonic() - started < 20
+    assert state.is_failed()
+    assert isinstance(state.data, RecursionError)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import logging
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
@@ -196,12 +197,29 @@ class TaskCall(TaskRunContext):
         return self.flow_run.flow_run_name if self.flow_run is not None else ""
 
     def run(self) -> Any:
-        """Call the function in the current thread, inside the task run's context."""
+        """Call the function in the current thread, inside the task run's context.
+
+        Raises:
+            RecursionError: task runs already nest too deep on this thread (a task calling
+                itself as a task, say): refused while the stack has room left for the
+                runtime to end every run of the chain in order.
+        """
+        depth: int = getattr(_nesting, "depth", 0)
+        if depth >= max_nesting():
+            msg = (
+                f"task run {self.task_run_name!r} would make {depth + 1} task runs nested on "
+                "one thread (a task calling tasks that call tasks...); actorflow stops at "
+                f"{max_nesting()} to keep room on the stack (sys.getrecursionlimit() is "
+                f"{sys.getrecursionlimit()}): submit the deeper work instead of nesting calls"
+            )
+            raise RecursionError(msg)
+        _nesting.depth = depth + 1
         token = _current.set(self)
         try:
             return self.fn(*self.args, **self.kwargs)
         finally:
             _current.reset(token)
+            _nesting.depth = depth
 
     def report_started(self) -> bool:
         """Tell the task run that its function is starting. False if the task run has
@@ -233,6 +251,16 @@ class TaskCall(TaskRunContext):
         else:
             outcome, raised = value, False
         self.report_outcome(outcome, raised=raised)
+
+
+_nesting = threading.local()  # .depth: task runs executing on this thread, nested
+_FRAMES_PER_NESTED_RUN = 12  # a task calling a task: its call, the run's start, the wait
+_FRAMES_KEPT_FREE = 250  # for the runtime to end every run of a chain, and to log it
+
+
+def max_nesting() -> int:
+    """How many task runs may nest on one thread, from the interpreter's recursion limit."""
+    return max((sys.getrecursionlimit() - _FRAMES_KEPT_FREE) // _FRAMES_PER_NESTED_RUN, 1)
 
 
 _current: contextvars.ContextVar[FlowRunContext | TaskRunContext | None] = contextvars.ContextVar(

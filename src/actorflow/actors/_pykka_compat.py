@@ -112,7 +112,7 @@ class ThreadActorBase(pykka.ThreadingActor):
     def _actor_loop_setup(self) -> None:
         try:
             self.on_start()
-        except Exception:
+        except BaseException:  # even KeyboardInterrupt: the actor reports its death
             self._report_death(sys.exc_info())
 
     def _actor_loop_running(self) -> None:

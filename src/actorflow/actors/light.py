@@ -256,6 +256,10 @@ class LightActor(Dispatching, LightActorBase):
         self._inbox = _LightInbox(self)
         self._stopped = _StopFlag()
         self._started = False
+        # The error of a drain abandoned mid-way, for the pool to report on a fresh stack;
+        # _finished: stop_now() has run (the actor ended in order, nothing to report).
+        self._pending_failure: Any = None
+        self._finished = False
         self.actor_urn = f"urn:actorflow:light:{next(_urns)}"
         # Pykka's inbox protocol wants `get()` to return an envelope; a light actor runs no
         # Pykka loop, so nothing calls it (its drain uses `next_message()`).
@@ -301,6 +305,9 @@ class LightActor(Dispatching, LightActorBase):
         depth: int = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:
+            if self._pending_failure is not None:
+                exc_info, self._pending_failure = self._pending_failure, None
+                self._fail(exc_info)
             if not self._started:
                 self._started = True
                 try:
@@ -319,8 +326,31 @@ class LightActor(Dispatching, LightActorBase):
                     self._reject(*item)
                 else:
                     self._handle(*item)
+        except BaseException:
+            # Abandoned mid-way (a handler's BaseException, or a RecursionError in the
+            # runtime's own code on a deep stack): the pool takes the mailbox over and first
+            # reports the failure (`on_failure`, on a fresh stack), so that no message, a
+            # cancel included, waits forever; then the error goes on.
+            if not self._finished:  # its death may not be reported yet: report it again
+                self._pending_failure = sys.exc_info()
+            self._hand_over()
+            raise
         finally:
             _local.depth = depth
+
+    def _hand_over(self) -> None:
+        """After an abandoned drain: the pool drains what is left (and reports a pending
+        failure), or, with nothing to do, the next sender does."""
+        inbox = self._inbox
+        with inbox.lock:
+            if not inbox.queue and self._pending_failure is None:
+                inbox.scheduled = False
+                return
+        try:
+            self.pool.schedule(self)
+        except BaseException:
+            with inbox.lock:
+                inbox.scheduled = False
 
     def _handle(self, message: Any, reply_to: Future[Any] | None) -> None:
         try:
@@ -358,6 +388,7 @@ class LightActor(Dispatching, LightActorBase):
         """Stop here, from one of the actor's own handlers: `on_stop` first, so whoever sees
         the actor stopped also sees what `on_stop` left; messages that arrive after are
         refused."""
+        self._finished = True
         try:
             self.on_stop()
         except Exception:
