@@ -391,3 +391,57 @@ def test_a_parameter_named_like_a_call_option_belongs_to_the_function():
 
     assert passes(return_state=True) == "3-x/True"
     assert passes.run_state(return_state=False).result() == "3-x/False"
+
+
+def test_an_exception_whose_str_raises_still_fails_the_run_with_it():
+    """Regression: the task run ended Crashed and the user's exception was lost; from a flow
+    body nothing was printed at all."""
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no str for you")
+
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr either")
+
+    @task(retries=1)
+    def raises() -> None:
+        raise Unprintable
+
+    @flow
+    def calls_it():
+        return raises.run_state()
+
+    @flow
+    def raises_itself() -> None:
+        raise Unprintable
+
+    state = calls_it.run_state()
+    assert state.is_failed()
+    assert isinstance(state.data, Unprintable)
+    assert state.message == "1/1 states failed."
+    body = raises_itself.run_state()
+    assert body.is_failed() and isinstance(body.data, Unprintable)
+    assert body.message == "Flow run encountered an exception: Unprintable"
+
+
+def test_re_decorating_keeps_the_outer_options():
+    """Regression: `task(retries=3)(task(fn))` copied the inner task's attributes over the
+    outer ones, so the outer options were silently dropped."""
+
+    def fn() -> int:
+        return 1
+
+    inner = task(fn, name="inner")
+    outer = task(retries=3, timeout_seconds=5)(inner)
+    assert outer.retries == 3 and outer.timeout_seconds == 5
+    assert outer.name == "inner" and outer.fn is fn
+    renamed = task(name="outer")(inner)
+    assert renamed.name == "outer" and renamed.retries == 0
+
+    base = flow(fn)
+    runner = SequentialTaskRunner()
+    wrapped = flow(task_runner=runner, retries=2)(base)
+    assert wrapped.task_runner is runner and wrapped.policy.retries == 2
+    assert wrapped.name == base.name and wrapped.fn is fn
+    assert wrapped() == 1

@@ -59,6 +59,10 @@ class Flow(Generic[P, R]):
         retry_delay_seconds: float | Iterable[float] = 0,
         timeout_seconds: float | None = None,
     ) -> None:
+        if isinstance(fn, Flow):  # re-decorated: the outer options win, the name stays
+            name = name if name is not None else fn.name
+            description = description if description is not None else fn.description
+            fn = fn.fn
         if not callable(fn):
             msg = f"@flow must decorate a function, got {type(fn).__name__} {fn!r}"
             raise TypeError(msg)

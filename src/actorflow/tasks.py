@@ -48,6 +48,9 @@ class Task(Generic[P, R]):
         retry_delay_seconds: float | Iterable[float] = 0,
         timeout_seconds: float | None = None,
     ) -> None:
+        if isinstance(fn, Task):  # re-decorated: the outer options win, the name stays
+            name = name if name is not None else fn.name
+            fn = fn.fn
         if not callable(fn):
             msg = f"@task must decorate a function, got {type(fn).__name__} {fn!r}"
             raise TypeError(msg)

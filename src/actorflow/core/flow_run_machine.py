@@ -52,7 +52,7 @@ from actorflow.core.instructions import (
     StartTimer,
     StopRunner,
 )
-from actorflow.core.policy import failure_state, timed_out_state
+from actorflow.core.policy import failure_state, safe_repr, timed_out_state
 from actorflow.states import FINAL_STATE_TYPES, State, StateType, aggregate_states, make_state
 from actorflow.transitions import decide
 
@@ -315,7 +315,7 @@ class FlowRunMachine:
         out.append(SignalCancelled())
         self._cancel_timer(out)
         state = make_state(
-            StateType.CRASHED, at, message=f"Flow run actor crashed: {error!r}", data=error
+            StateType.CRASHED, at, message=f"Flow run actor crashed: {safe_repr(error)}", data=error
         )
         self._record(state, out, force=True)  # even before PENDING: the run must end somewhere
 

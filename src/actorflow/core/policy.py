@@ -13,9 +13,12 @@ from actorflow.states import State, StateType
 __all__ = [
     "NO_RETRIES",
     "RetryPolicy",
+    "describe",
     "failure_message",
     "failure_state",
     "retry_policy",
+    "safe_repr",
+    "safe_str",
     "timed_out_state",
 ]
 
@@ -88,9 +91,34 @@ def retry_policy(
     return RetryPolicy(retries=retries, delays=delays, timeout_seconds=timeout_seconds)
 
 
+def safe_str(error: BaseException) -> str:
+    """`str(error)`, or the type's name when the exception's `__str__` raises (a user's
+    exception must never take the runtime down with it)."""
+    try:
+        return str(error)
+    except BaseException:  # any error in user code's __str__
+        return type(error).__name__
+
+
+def describe(error: BaseException) -> str:
+    """`<ExcType>: <message>`, or just the type's name when the exception's `__str__`
+    raises."""
+    text = safe_str(error)
+    name = type(error).__name__
+    return name if text == name else f"{name}: {text}"
+
+
+def safe_repr(error: BaseException) -> str:
+    """`repr(error)`, or `<ExcType>()` when the exception's `__repr__` raises."""
+    try:
+        return repr(error)
+    except BaseException:  # any error in user code's __repr__
+        return f"{type(error).__name__}()"
+
+
 def failure_message(kind: str, error: BaseException) -> str:
     """`<Kind> run encountered an exception: <ExcType>: <message>`."""
-    return f"{kind} run encountered an exception: {type(error).__name__}: {error}"
+    return f"{kind} run encountered an exception: {describe(error)}"
 
 
 def failure_state(kind: str, error: BaseException, at: float) -> State:
@@ -100,7 +128,10 @@ def failure_state(kind: str, error: BaseException, at: float) -> State:
     lost the task: not the task's doing)."""
     if kind == "Task" and isinstance(error, TaskRunnerError):
         return State(
-            type=StateType.CRASHED, message=f"Task run crashed: {error}", data=error, timestamp=at
+            type=StateType.CRASHED,
+            message=f"Task run crashed: {safe_str(error)}",
+            data=error,
+            timestamp=at,
         )
     kind_type = StateType.FAILED if isinstance(error, Exception) else StateType.CRASHED
     return State(type=kind_type, message=failure_message(kind, error), data=error, timestamp=at)

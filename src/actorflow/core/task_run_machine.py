@@ -52,7 +52,7 @@ from actorflow.core.instructions import (
     StartTimer,
     SubmitAttempt,
 )
-from actorflow.core.policy import failure_state, timed_out_state
+from actorflow.core.policy import failure_state, safe_repr, safe_str, timed_out_state
 from actorflow.states import State, StateType, make_state
 from actorflow.transitions import decide
 
@@ -229,7 +229,7 @@ class TaskRunMachine:
         self._live = False
         error = event.error
         if isinstance(error, TaskRunnerError):  # the runner is gone: not the task's doing
-            message = f"Task run could not be submitted: {error}"
+            message = f"Task run could not be submitted: {safe_str(error)}"
             self._end(make_state(StateType.CRASHED, at, message=message, data=error), out)
         else:  # e.g. arguments the backend cannot ship
             self._end(failure_state("Task", error, at), out)
@@ -260,8 +260,8 @@ class TaskRunMachine:
             Log(
                 _LOGGER,
                 WARNING,
-                "Task run %r failed with %r - retry %d/%d in %s second(s)",
-                (self.task_run_name, error, retry, policy.retries, delay),
+                "Task run %r failed with %s - retry %d/%d in %s second(s)",
+                (self.task_run_name, safe_repr(error), retry, policy.retries, delay),
             )
         )
         if delay > 0:
@@ -288,7 +288,7 @@ class TaskRunMachine:
     @on(ActorCrashed)
     def _on_crashed(self, event: ActorCrashed, at: float, out: list[Instruction]) -> None:
         error = event.error
-        message = f"Task run actor crashed: {error!r}"
+        message = f"Task run actor crashed: {safe_repr(error)}"
         self._end(make_state(StateType.CRASHED, at, message=message, data=error), out)
 
     def _abandon(self, out: list[Instruction]) -> None:
