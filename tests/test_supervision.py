@@ -270,3 +270,20 @@ def test_group_children_stop_last_started_first():
         end_a, end_b = run_a.wait(20), run_b.wait(20)
     assert end_a.is_cancelled() and end_b.is_cancelled()
     assert end_b.timestamp < end_a.timestamp  # b, started last, ended first
+
+
+def test_a_supervisor_keeps_only_its_last_runs_and_counts_them_all():
+    """Regression: a supervisor kept every run it started (with its exception and traceback)
+    and the system kept every supervisor: memory grew with each restart, forever."""
+    with ActorSystem() as system:
+        sup = system.supervise(
+            crashes, max_restarts=12, within_seconds=60, backoff=FAST, keep_runs=4
+        )
+        assert sup.wait_stopped(30)
+        assert sup.status == "gave_up"
+        assert sup.run_count == 13
+        assert len(sup.runs) == 4
+        assert sup.current is not None and sup.current.id == sup.runs[-1].id
+        assert system.runtime._supervisors == []  # a stopped supervisor leaves the system
+    with ActorSystem() as other, pytest.raises(ValueError, match="keep_runs"):
+        other.supervise(crashes, keep_runs=0)

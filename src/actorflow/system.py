@@ -96,12 +96,15 @@ class ActorSystem:
         max_restarts: int = 3,
         within_seconds: float = 60.0,
         backoff: Backoff | None = None,
+        keep_runs: int = 10,
         **kwargs: Any,
     ) -> Supervisor:
         """Run `flow` under a supervisor that restarts it by `restart` (see `Restart`).
 
         More than `max_restarts` restarts within `within_seconds` and the supervisor gives
-        up (`status == "gave_up"`). Delays between restarts follow `backoff`.
+        up (`status == "gave_up"`). Delays between restarts follow `backoff`. The supervisor
+        keeps its last `keep_runs` runs (`Supervisor.runs`) and counts them all
+        (`Supervisor.run_count`), so a flow restarted for weeks stays in flat memory.
         """
         child = Child(flow=flow, args=args, kwargs=kwargs, restart=restart)
         return self.supervisor(
@@ -110,6 +113,7 @@ class ActorSystem:
             max_restarts=max_restarts,
             within_seconds=within_seconds,
             backoff=backoff,
+            keep_runs=keep_runs,
         )
 
     def supervisor(
@@ -120,21 +124,27 @@ class ActorSystem:
         max_restarts: int = 3,
         within_seconds: float = 60.0,
         backoff: Backoff | None = None,
+        keep_runs: int = 10,
     ) -> Supervisor:
         """Start a supervisor over several children, started in order, stopped in reverse.
 
         `strategy` says which children restart when one must: `one_for_one` (that one),
         `one_for_all` (all), `rest_for_one` (that one and those started after it).
+        `keep_runs`: how many of its last runs the supervisor keeps (see `supervise`).
         """
         check_strategy(strategy)
         _check_children("supervisor(children=...)", children)
         _check_limits(max_restarts, within_seconds)
+        if isinstance(keep_runs, bool) or not isinstance(keep_runs, int) or keep_runs < 1:
+            msg = f"keep_runs=... must be a whole number >= 1, got {keep_runs!r}"
+            raise ValueError(msg)
         return self.runtime.start_supervisor(
             strategy=strategy,
             children=list(children),
             max_restarts=max_restarts,
             within_seconds=float(within_seconds),
             backoff=backoff,
+            keep_runs=keep_runs,
         )
 
     def shutdown(self, *, timeout: float | None = 30.0) -> tuple[FlowRunRef, ...]:

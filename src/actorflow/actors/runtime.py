@@ -112,11 +112,14 @@ class Runtime:
         max_restarts: int,
         within_seconds: float,
         backoff: Backoff | None,
+        keep_runs: int = 10,
     ) -> SupervisorWriter:
         """Start a supervisor over `children` (checked by the caller); returns its handle."""
         with self._lock:
             self.check_open()
-            supervisor = SupervisorWriter(supervisor_id=new_id(), children=len(children))
+            supervisor = SupervisorWriter(
+                supervisor_id=new_id(), children=len(children), keep_runs=keep_runs
+            )
             self._supervisors.append(supervisor)
         supervisor.add_stopped_callback(self._forget_supervisor)
         supervisor.actor_ref = SupervisorActor.start(

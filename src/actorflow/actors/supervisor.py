@@ -11,6 +11,7 @@ handle; the handle's public methods are safe from any thread.
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import random
@@ -72,11 +73,14 @@ logger = logging.getLogger("actorflow.supervisors")
 class Supervisor:
     """A running supervisor. Read from any thread; `stop()` waits, with a timeout."""
 
-    def __init__(self, *, supervisor_id: str, children: int) -> None:
+    def __init__(self, *, supervisor_id: str, children: int, keep_runs: int = 10) -> None:
         self.id = supervisor_id
         self._lock = threading.Lock()
-        # Guarded by _lock; written only by the supervisor's actor.
-        self._runs: list[FlowRunRef] = []
+        # Guarded by _lock; written only by the supervisor's actor. Only the last runs are
+        # kept (each holds its final state, exception and traceback): a supervisor that
+        # restarts for weeks stays in flat memory.
+        self._runs: collections.deque[FlowRunRef] = collections.deque(maxlen=keep_runs)
+        self._run_count = 0
         self._current: list[FlowRunRef | None] = [None] * children
         self._restarts = 0
         self._status: SupervisorStatus = "running"
@@ -91,9 +95,15 @@ class Supervisor:
 
     @property
     def runs(self) -> list[FlowRunRef]:
-        """Every run the supervisor started, oldest first."""
+        """The last runs the supervisor started (`keep_runs` of them at most), oldest first."""
         with self._lock:
             return list(self._runs)
+
+    @property
+    def run_count(self) -> int:
+        """How many runs the supervisor started, in all."""
+        with self._lock:
+            return self._run_count
 
     @property
     def current(self) -> FlowRunRef | None:
@@ -141,6 +151,7 @@ class SupervisorWriter(Supervisor):
     def started(self, index: int, run: FlowRunRef) -> None:
         with self._lock:
             self._runs.append(run)
+            self._run_count += 1
             self._current[index] = run
 
     def restarted(self) -> None:
