@@ -358,3 +358,44 @@ def test_a_cancel_during_map_stops_the_map_at_once():
     late = [t for t in started if t > cancelled_at + 0.2]
     assert not late, f"{len(late)} task runs started well after the cancel"
     assert len(started) < 20_000
+
+
+def test_a_base_exception_in_one_system_reaches_no_other_system_nor_pykka_actors():
+    """Regression: a BaseException escaping an actor's handler made Pykka stop every
+    registered actor, which crashed an unrelated run in another ActorSystem."""
+    import threading
+
+    import pykka
+
+    class Interrupting(SequentialTaskRunner):
+        def create_backend(self):
+            raise KeyboardInterrupt  # in the runner actor's thread
+
+    class UsersOwn(pykka.ThreadingActor):
+        def on_receive(self, message):
+            return message
+
+    release = threading.Event()
+
+    @flow
+    def waits() -> str:
+        release.wait(20)
+        return "unharmed"
+
+    @flow(task_runner=Interrupting())
+    def breaks() -> None:
+        raise AssertionError("must not start")
+
+    users = UsersOwn.start()
+    try:
+        with ActorSystem() as a, ActorSystem() as b:
+            other = b.launch(waits)
+            state = a.launch(breaks).wait(20)
+            assert state is not None and state.is_crashed()
+            assert "KeyboardInterrupt" in (state.message or "")
+            release.set()
+            assert other.result(timeout=20) == "unharmed"
+        assert users.ask("still here", timeout=5) == "still here"
+    finally:
+        release.set()
+        users.stop()
