@@ -432,3 +432,33 @@ def test_a_finished_task_run_lets_go_of_its_arguments_without_waiting_for_gc(loc
         assert passes_a_payload()
     finally:
         gc.enable()
+
+
+def test_a_finished_task_runs_result_is_freed_once_nothing_needs_it(local_runner):
+    """Regression: a flow run kept every task run's result until it ended (a poller fetching
+    1 MB per call grew by 1 MB per call)."""
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    @task
+    def fetch() -> Payload:
+        return Payload()
+
+    @flow(task_runner=local_runner)
+    def polls() -> tuple[bool, bool]:
+        result = fetch()
+        ref = weakref.ref(result)
+        kept = fetch.submit()  # the user holds this future: its result stays
+        kept_ref = weakref.ref(kept.result())
+        del result
+        gc.collect()
+        freed = ref() is None
+        gc.collect()
+        held = kept_ref() is not None
+        return freed, held
+
+    freed, held = polls()
+    assert freed and held

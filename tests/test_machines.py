@@ -44,6 +44,9 @@ from actorflow.states import FINAL_STATE_TYPES, State, StateType
 from actorflow.transitions import decide
 
 ID = "t"
+ALL_DONE = State(
+    type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=0.0
+)
 
 
 def task_machine(retries=2, delay=10.0, timeout=5.0, record=True):
@@ -191,12 +194,14 @@ def test_a_flow_run_retries_its_body_then_completes():
     out = m.handle(RunnerStarted(flow_run_id="f", backend=None), 1.0)
     assert kinds(out) == ["RecordState", "StartBody", "StartTimer"]
     m.handle(BodyFinished(flow_run_id="f", attempt=1, raised=True, value=ValueError("x")), 2.0)
-    out = m.handle(AllRunsFinished(flow_run_id="f", states=()), 3.0)
+    out = m.handle(AllRunsFinished(flow_run_id="f", summary=ALL_DONE), 3.0)
     assert kinds(out) == ["RecordState", "Log", "ReopenLedger", "StartTimer"]
     out = m.handle(FlowRetryDue(flow_run_id="f", attempt=2), 8.0)
     assert kinds(out) == ["RecordState", "StartBody", "StartTimer"]
     m.handle(BodyFinished(flow_run_id="f", attempt=2, raised=False, value=3), 9.0)
-    assert kinds(m.handle(AllRunsFinished(flow_run_id="f", states=()), 10.0)) == ["StopRunner"]
+    assert kinds(m.handle(AllRunsFinished(flow_run_id="f", summary=ALL_DONE), 10.0)) == [
+        "StopRunner"
+    ]
     out = m.handle(RunnerStopped(flow_run_id="f"), 11.0)
     assert kinds(out) == ["RecordState", "Log", "FinishFlowRun"]
     assert m.state.is_completed() and m.state.data == 3
@@ -209,7 +214,7 @@ def test_a_flow_cancelled_while_its_runner_starts_ends_cancelled_without_a_body(
         "SignalCancelled"
     ]
     assert kinds(m.handle(RunnerStarted(flow_run_id="f", backend=None), 2.0)) == ["SealLedger"]
-    m.handle(AllRunsFinished(flow_run_id="f", states=()), 3.0)
+    m.handle(AllRunsFinished(flow_run_id="f", summary=ALL_DONE), 3.0)
     m.handle(RunnerStopped(flow_run_id="f"), 4.0)
     assert m.state.type is StateType.CANCELLED and m.state.message == "bye"
 
@@ -227,7 +232,7 @@ events_for_flow = st.lists(
         st.builds(FlowTimeoutDue, flow_run_id=st.just("f"), attempt=st.integers(1, 3)),
         st.builds(FlowRetryDue, flow_run_id=st.just("f"), attempt=st.integers(1, 3)),
         st.builds(CancelFlowRun, flow_run_id=st.just("f"), message=st.just("bye")),
-        st.builds(AllRunsFinished, flow_run_id=st.just("f"), states=st.just(())),
+        st.builds(AllRunsFinished, flow_run_id=st.just("f"), summary=st.just(ALL_DONE)),
         st.builds(RunnerStopped, flow_run_id=st.just("f")),
     ),
     max_size=25,

@@ -48,6 +48,9 @@ class Flow(Generic[P, R]):
     another flow run, it is a subflow with its own runner.
     """
 
+    fn: Callable[P, R]
+    """The decorated function itself."""
+
     def __init__(
         self,
         fn: Callable[P, R],

@@ -169,6 +169,66 @@ class State:
         return error
 
 
+class StatesTally:
+    """What `aggregate_states` needs of many final states, in constant space: counts, and
+    the first failed (or crashed) and the first cancelled state. A flow run's ledger keeps
+    one instead of every state (and the results they carry). Not thread-safe."""
+
+    __slots__ = ("cancelled", "failed", "first_cancelled", "first_failed", "total", "unfinished")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.failed = 0
+        self.cancelled = 0
+        self.unfinished = 0
+        self.first_failed: State | None = None
+        self.first_cancelled: State | None = None
+
+    def add(self, state: State) -> None:
+        self.total += 1
+        kind = state.type
+        if kind is StateType.FAILED or kind is StateType.CRASHED:
+            self.failed += 1
+            if self.first_failed is None:
+                self.first_failed = state
+        elif kind is StateType.CANCELLED:
+            self.cancelled += 1
+            if self.first_cancelled is None:
+                self.first_cancelled = state
+        elif kind not in FINAL_STATE_TYPES:
+            self.unfinished += 1
+
+    def aggregate(self, *, timestamp: float | None = None) -> State:
+        """The state `aggregate_states` gives for the states added (see there)."""
+        at = wall_now() if timestamp is None else timestamp
+        n = self.total
+        if self.first_failed is not None:
+            data = self.first_failed.data
+            return State(
+                type=StateType.FAILED,
+                message=f"{self.failed}/{n} states failed.",
+                data=data if isinstance(data, BaseException) else _NO_DATA,
+                timestamp=at,
+            )
+        if self.first_cancelled is not None:
+            data = self.first_cancelled.data
+            return State(
+                type=StateType.CANCELLED,
+                message=f"{self.cancelled}/{n} states cancelled.",
+                data=data if isinstance(data, BaseException) else _NO_DATA,
+                timestamp=at,
+            )
+        if self.unfinished:
+            return State(
+                type=StateType.FAILED,
+                message=f"{self.unfinished}/{n} states did not finish.",
+                timestamp=at,
+            )
+        return State(
+            type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at
+        )
+
+
 def aggregate_states(states: list[State], *, timestamp: float | None = None) -> State:
     """The final state of a flow run that returned nothing, or returned these states.
 
@@ -179,32 +239,17 @@ def aggregate_states(states: list[State], *, timestamp: float | None = None) -> 
 
     The state is stamped `timestamp` (the real clock's time when not given).
     """
-    at = wall_now() if timestamp is None else timestamp
-    n = len(states)
-    failed = [s for s in states if s.type in (StateType.FAILED, StateType.CRASHED)]
-    if failed:
-        return State(
-            type=StateType.FAILED,
-            message=f"{len(failed)}/{n} states failed.",
-            data=failed[0].data if isinstance(failed[0].data, BaseException) else _NO_DATA,
-            timestamp=at,
-        )
-    cancelled = [s for s in states if s.type is StateType.CANCELLED]
-    if cancelled:
-        return State(
-            type=StateType.CANCELLED,
-            message=f"{len(cancelled)}/{n} states cancelled.",
-            data=cancelled[0].data if isinstance(cancelled[0].data, BaseException) else _NO_DATA,
-            timestamp=at,
-        )
-    unfinished = [s for s in states if not s.is_final()]
-    if unfinished:
-        return State(
-            type=StateType.FAILED,
-            message=f"{len(unfinished)}/{n} states did not finish.",
-            timestamp=at,
-        )
-    return State(type=StateType.COMPLETED, message="All states completed.", data=None, timestamp=at)
+    tally = StatesTally()
+    for state in states:
+        tally.add(state)
+    return tally.aggregate(timestamp=timestamp)
+
+
+def without_data(state: State) -> State:
+    """`state` without its result or exception (the same state otherwise)."""
+    if state.data is _NO_DATA:
+        return state
+    return make_state(state.type, state.timestamp, state.name, state.message)
 
 
 def make_state(

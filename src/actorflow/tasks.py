@@ -38,6 +38,9 @@ class Task(Generic[P, R]):
     - Anywhere else: the function is simply called.
     """
 
+    fn: Callable[P, R]
+    """The decorated function itself."""
+
     def __init__(
         self,
         fn: Callable[P, R],

@@ -28,6 +28,7 @@ from actorflow.actors.messages import (
 )
 from actorflow.actors.task_run import tell_if_alive
 from actorflow.core.events import AllRunsFinished, CancelFlowRun, CancelTaskRun, LedgerFailed
+from actorflow.states import StatesTally, without_data
 
 if TYPE_CHECKING:
     from pykka import ActorRef
@@ -67,7 +68,9 @@ class LedgerActor(LightActor):
         # Invariant: an id is in _pending from its Submitted/Started message to its Finished;
         # the value is the run's actor, to cancel it.
         self._pending: dict[str, ActorRef[Any]] = {}
-        self._final_states: list[State] = []
+        # What this attempt's final states add up to (counts and the first failure): the
+        # states themselves, and the results they carry, are not kept.
+        self._tally = StatesTally()
         self._sealed = False
         self._reported = False
         self._children: set[str] = set()
@@ -82,10 +85,12 @@ class LedgerActor(LightActor):
     @handles(TaskRunFinished)
     def _on_task_finished(self, message: TaskRunFinished) -> None:
         self._pending.pop(message.task_run_id, None)
-        self._final_states.append(message.state)
+        self._tally.add(message.state)
         record = self._records.get(message.task_run_id)
         if record is not None:
-            record.history = message.history
+            # The history without the result or exception: those live as long as the user's
+            # future (or the flow's return value) needs them, not as long as the flow run.
+            record.history = (*message.history[:-1], without_data(message.state))
             record.future = None  # the history says it all now; let the future go
         self._report_if_done()
 
@@ -97,7 +102,7 @@ class LedgerActor(LightActor):
     @handles(ChildFlowRunFinished)
     def _on_child_finished(self, message: ChildFlowRunFinished) -> None:
         self._pending.pop(message.child_flow_run_id, None)
-        self._final_states.append(message.state)
+        self._tally.add(message.state)
         self._report_if_done()
 
     @handles(SealLedger)
@@ -158,7 +163,7 @@ class LedgerActor(LightActor):
     def _on_reopen(self, _message: ReopenLedger) -> None:
         # Runs a cancelled attempt left behind are still ending: they stay pending, so the
         # new attempt's end waits for them, but only the new attempt's states are counted.
-        self._final_states = []
+        self._tally = StatesTally()
         self._sealed = False
         self._reported = False
 
@@ -168,7 +173,7 @@ class LedgerActor(LightActor):
             self._flow_run_ref.tell(
                 AllRunsFinished(
                     flow_run_id=self._flow_run_id,
-                    states=tuple(self._final_states),
+                    summary=self._tally.aggregate(timestamp=0.0),
                     snapshots=self._snapshot(),
                 )
             )

@@ -178,7 +178,8 @@ class StopRunner:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskRunSnapshot:
     """One task run of a flow run, as it was when the snapshot was taken (the ledger's
-    reply to `SnapshotTaskRuns`)."""
+    reply to `SnapshotTaskRuns`). A finished run's states carry no result or exception: a
+    flow run does not keep them (the run's `TaskFuture` does, while the user holds it)."""
 
     task_run_id: str
     task_run_name: str

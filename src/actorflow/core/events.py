@@ -224,9 +224,10 @@ class AllRunsFinished:
     """Ledger -> flow run: sealed, and every task run and subflow run has ended."""
 
     flow_run_id: str
-    states: tuple[State, ...]
-    """The final state of each task run and subflow run of this attempt, in the order
-    they ended."""
+    summary: State
+    """What the final states of this attempt's task runs and subflow runs add up to, as
+    `aggregate_states` gives it (counts and the first failure: the ledger keeps no more).
+    Its timestamp is not the run's time: the machine stamps its own state."""
     snapshots: tuple[Any, ...] = ()
     """`TaskRunSnapshot`s of every task run so far, for the run's handle."""
 

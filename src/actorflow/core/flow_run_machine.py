@@ -208,13 +208,13 @@ class FlowRunMachine:
         if self.outcome is not None:
             return
         if self.crash is None:  # a crash decides the end already
-            outcome = self._attempt_outcome(list(event.states), at)
+            outcome = self._attempt_outcome(event.summary, at)
             if outcome.type is StateType.FAILED and self._retry(outcome, at, out):
                 return
             self.outcome = outcome
         out.append(StopRunner())
 
-    def _attempt_outcome(self, child_states: list[State], at: float) -> State:  # noqa: PLR0911  (one return per rule)
+    def _attempt_outcome(self, children: State, at: float) -> State:  # noqa: PLR0911  (one return per rule)
         """The state this attempt of the body ends in, by the rules of the final state."""
         if self.interrupted is not None:
             return self.interrupted
@@ -224,8 +224,8 @@ class FlowRunMachine:
         if body.raised:
             return failure_state("Flow", body.value, at)
         value = body.value
-        if value is None:
-            return aggregate_states(child_states, timestamp=at)
+        if value is None:  # what the child runs add up to, stamped now
+            return make_state(children.type, at, children.name, children.message, children.data)
         if isinstance(value, State):
             return _aggregate_returned([value], value.data if value.has_data else None, at)
         if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
