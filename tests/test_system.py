@@ -399,3 +399,41 @@ def test_a_base_exception_in_one_system_reaches_no_other_system_nor_pykka_actors
     finally:
         release.set()
         users.stop()
+
+
+def test_runs_whose_threads_cannot_start_end_crashed_and_shutdown_completes(monkeypatch):
+    """Regression: when no thread could be started, launch() raised but left a handle that
+    never resolved, a body that failed to start left its run unresolved, and shutdown()
+    raised part-way, never stopping its clock and pool."""
+    import threading
+
+    real_start = threading.Thread.start
+
+    def refuse(prefix):
+        def start(self):
+            if self.name.startswith(prefix):
+                raise RuntimeError("can't start new thread")
+            return real_start(self)
+
+        return start
+
+    @flow
+    def simple() -> int:
+        return 1
+
+    system = ActorSystem()
+    try:
+        monkeypatch.setattr(threading.Thread, "start", refuse("actorflow-flow-run"))
+        with pytest.raises(ActorflowError, match="could not start: RuntimeError"):
+            system.launch(simple)
+        assert system.runtime.runs == {}  # nothing left registered
+        monkeypatch.setattr(threading.Thread, "start", refuse("actorflow-flow-body"))
+        run = system.launch(simple)
+        state = run.wait(20)
+        assert state is not None and state.is_crashed()
+        assert "can't start new thread" in (state.message or "")
+        monkeypatch.setattr(threading.Thread, "start", real_start)
+    finally:
+        monkeypatch.setattr(threading.Thread, "start", real_start)
+        assert system.shutdown(timeout=20) == ()
+    assert system.is_shut_down

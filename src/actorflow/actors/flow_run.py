@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pykka import ActorDeadError
 
 from actorflow._context import FlowRunContext, reset_current, set_current
+from actorflow._exceptions import ActorflowError
 from actorflow._logging import emit, ensure_console_logging, flow_run_logger
 from actorflow._results import RemoteResult
 from actorflow.actors.base import ThreadActor, join_actor
@@ -56,7 +57,8 @@ from actorflow.core.events import (
 )
 from actorflow.core.flow_run_machine import FlowRunMachine
 from actorflow.core.names import flow_run_slug, new_id
-from actorflow.states import State
+from actorflow.core.policy import describe
+from actorflow.states import State, StateType
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -110,7 +112,18 @@ def start_flow_run(
     )
     # The ref is on the handle before the actor runs: a cancel, however early, is queued.
     handle.actor_ref = actor.actor_ref
-    actor.begin()
+    try:
+        actor.begin()
+    except BaseException as error:  # no thread could be started (memory, thread limits)
+        handle.resolve(
+            State(
+                type=StateType.CRASHED,
+                message=f"Flow run could not start: {describe(error)}",
+                data=error,
+            )
+        )
+        msg = f"flow run {handle.flow_run_name!r} of flow {flow.name!r} could not start: {describe(error)}"
+        raise ActorflowError(msg) from error
     return handle
 
 
@@ -222,8 +235,9 @@ class FlowRunActor(ThreadActor):
         if self._runner_ref is not None:
             join_actor(self._runner_ref, JOIN_TIMEOUT)
         body = self._body
-        if body is not None and self._machine.interrupted is None:
-            body.join(JOIN_TIMEOUT)  # an abandoned body is not waited on
+        # An abandoned body is not waited on, nor one that never started.
+        if body is not None and self._machine.interrupted is None and body.ident is not None:
+            body.join(JOIN_TIMEOUT)
         self._feed(ActorStopped(run_id=self._id))  # ends it Crashed, unless it has ended
         state = self._machine.state
         assert state is not None
@@ -306,8 +320,8 @@ class FlowRunActor(ThreadActor):
             name=f"actorflow-flow-body-{self._handle.flow_run_name}",
             daemon=True,
         )
+        self._body.start()  # if no thread can be started, the actor crashes: the run ends Crashed
         self._handle.add_thread(self._body)
-        self._body.start()
 
     def _tell_ledger(self, message: object) -> None:
         if self._ledger_ref is not None:  # None: it crashed, and the run is ending Crashed
