@@ -445,3 +445,25 @@ def test_re_decorating_keeps_the_outer_options():
     assert wrapped.task_runner is runner and wrapped.policy.retries == 2
     assert wrapped.name == base.name and wrapped.fn is fn
     assert wrapped() == 1
+
+
+def test_tasks_and_flows_work_as_methods():
+    """Regression: `@task` on a method failed with "missing a required argument: 'x'"."""
+
+    class Service:
+        def __init__(self, k: int) -> None:
+            self.k = k
+
+        @task
+        def scale(self, x: int) -> int:
+            return self.k * x
+
+        @flow
+        def run(self, n: int) -> int:
+            return sum(self.scale(i) for i in range(n)) + self.scale.submit(1).result()
+
+    assert Service(3).run(4) == 21
+    assert Service(2).scale(5) == 10  # outside a flow: a plain call
+    assert Service.scale.name == "scale"
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        Service(1).run.run_state(1, 2)  # refused before anything starts

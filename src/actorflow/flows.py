@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
+import types
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from actorflow._context import current_flow_run
@@ -85,6 +87,19 @@ class Flow(Generic[P, R]):
         # (then it is the function's, and `run_state()` gives the state).
         self._takes_return_state = "return_state" not in self._signature.parameters
         functools.update_wrapper(self, fn)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Flow[P, R]:
+        """On an instance, a flow decorated in a class is bound to it, as a method is:
+        `Service().method(1)` runs the flow with `self` given."""
+        if instance is None:
+            return self
+        parameters = list(self._signature.parameters.values())[1:]
+        bound = copy.copy(self)
+        vars(bound).update(
+            fn=types.MethodType(self.fn, instance),
+            _signature=self._signature.replace(parameters=parameters),
+        )
+        return bound
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r}, task_runner={self.task_runner!r})"

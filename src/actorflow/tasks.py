@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import sys
+import types
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
@@ -77,6 +79,21 @@ class Task(Generic[P, R]):
         # function's, and `run_state()` gives the state.
         self._options = frozenset({"return_state", "wait_for"} - set(self._signature.parameters))
         functools.update_wrapper(self, fn)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Task[P, R]:
+        """On an instance, a task decorated in a class is bound to it, as a method is:
+        `Service().method(1)` runs the task with `self` given."""
+        if instance is None:
+            return self
+        parameters = list(self._signature.parameters.values())[1:]
+        signature = self._signature.replace(parameters=parameters)
+        bound = copy.copy(self)
+        vars(bound).update(
+            fn=types.MethodType(self.fn, instance),
+            _signature=signature,
+            _positional=_positional_range(signature),
+        )
+        return bound
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
