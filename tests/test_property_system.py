@@ -1,6 +1,11 @@
-"""Random sequences of launch / cancel / crash / supervise / shutdown against a system."""
+"""Random sequences of launch / cancel / crash / supervise / shutdown against a system, with
+the hard cases of long-running work among the flows: deep recursion, callbacks raising
+SystemExit, a cancel during a long map, shutdown with many runs in flight, huge timeouts.
+Every run ends in a final state, and no thread is left behind (the autouse fixture)."""
 
 from __future__ import annotations
+
+import time
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -35,7 +40,58 @@ def long_running() -> None:
         actorflow.sleep(0.01)
 
 
-FLOWS = {"quick": (quick, (1,)), "crashing": (crashing, ()), "long": (long_running, ())}
+@task
+def down(n: int) -> int:
+    return n if n >= 300 else down(n + 1)
+
+
+@flow
+def deep_recursion() -> int:
+    return down(0)  # ends Failed (RecursionError), never wedged
+
+
+@task
+def item(i: int) -> int:
+    actorflow.sleep(0.001)
+    return i
+
+
+@flow
+def long_map() -> int:
+    return len(item.map(range(5_000)))  # a cancel stops the map at once
+
+
+def _exit(_future: object) -> None:
+    raise SystemExit("a callback must not take a thread down")
+
+
+@flow
+def raising_callbacks() -> int:
+    futures = unit.map(range(5))
+    for future in futures:
+        future.add_done_callback(_exit)
+    return sum(f.result() for f in futures)
+
+
+@task(timeout_seconds=float("inf"), retries=1, retry_delay_seconds=1e10)
+def patient(x: int) -> int:
+    return x
+
+
+@flow(timeout_seconds=1e10)
+def huge_timeouts() -> int:
+    return patient(1)
+
+
+FLOWS = {
+    "quick": (quick, (1,)),
+    "crashing": (crashing, ()),
+    "long": (long_running, ()),
+    "deep_recursion": (deep_recursion, ()),
+    "long_map": (long_map, ()),
+    "raising_callbacks": (raising_callbacks, ()),
+    "huge_timeouts": (huge_timeouts, ()),
+}
 
 
 class SystemMachine(RuleBasedStateMachine):
@@ -70,9 +126,14 @@ class SystemMachine(RuleBasedStateMachine):
         self.supervisors.append((sup, max_restarts))
 
     @precondition(lambda self: not self.shut_down)
-    @rule()
-    def shutdown(self):
-        self.system.shutdown(timeout=30)
+    @rule(many=st.integers(0, 12))
+    def shutdown(self, many):
+        for _ in range(many):  # with many runs in flight
+            self.runs.append(self.system.launch(long_running))
+        started = time.monotonic()
+        late = self.system.shutdown(timeout=30)
+        assert late == ()
+        assert time.monotonic() - started < 30
         self.shut_down = True
 
     @precondition(lambda self: self.shut_down)
@@ -90,7 +151,7 @@ class SystemMachine(RuleBasedStateMachine):
             assert sup.restarts <= max_restarts
 
     def teardown(self):
-        self.system.shutdown(timeout=30)
+        assert self.system.shutdown(timeout=30) == ()
         for run in self.runs:
             state = run.wait(timeout=30)
             assert state is not None, f"{run} never ended"
