@@ -602,3 +602,62 @@ def test_the_dask_modules_import_one_another_one_way_only():
         if start in reached:
             cycles.append(start)
     assert not cycles, f"dask modules in an import cycle: {cycles} ({edges})"
+
+
+@pytest.mark.dask
+def test_task_exceptions_that_cannot_travel_and_system_exit_keep_the_users_error(capfd):
+    """Regression: an exception that could not be pickled lost the user's error (another
+    TypeError replaced it) and flooded the console; SystemExit in a task killed the worker."""
+    import threading
+
+    from actorflow import RemoteTaskError
+
+    class HoldsALock(Exception):
+        def __init__(self, text: str) -> None:
+            super().__init__(text)
+            self.lock = threading.Lock()  # cannot be pickled
+
+    class NeedsTwo(Exception):
+        def __init__(self, a: str, b: str) -> None:  # pickles, but cannot be unpickled
+            super().__init__(f"{a}+{b}")
+
+    @task
+    def raises_unpicklable() -> None:
+        raise HoldsALock("the real reason")
+
+    @task
+    def raises_unloadable() -> None:
+        raise NeedsTwo("x", "y")
+
+    @task
+    def exits() -> None:
+        raise SystemExit(3)
+
+    @task
+    def fine() -> int:
+        return 7
+
+    @flow(task_runner=small_dask_runner())
+    def tries():
+        return (
+            raises_unpicklable.run_state(),
+            raises_unloadable.run_state(),
+            exits.run_state(),
+            fine(),
+        )
+
+    unpicklable, unloadable, exited, after = tries()
+    assert unpicklable.is_failed()
+    error = unpicklable.data
+    assert isinstance(error, RemoteTaskError)
+    assert error.type_name == "HoldsALock" and error.message == "the real reason"
+    assert (
+        "in raises_unpicklable" in error.traceback
+        and "HoldsALock: the real reason" in error.traceback
+    )
+    assert unloadable.is_failed() and isinstance(unloadable.data, RemoteTaskError)
+    assert unloadable.data.type_name == "NeedsTwo"
+    assert exited.is_crashed() and isinstance(exited.data, SystemExit)
+    assert after == 7  # the worker lived on
+    err = capfd.readouterr().err
+    assert "CRITICAL" not in err and "Failed to deserialize" not in err

@@ -20,6 +20,7 @@ def test_top_level_exports():
         "ForeignFutureError",
         "Group",
         "MissingContextError",
+        "RemoteTaskError",
         "ResultNotAvailableError",
         "RunNotCompletedError",
         "State",

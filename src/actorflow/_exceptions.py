@@ -10,7 +10,9 @@
     │   └── WorkerLostError        the process running a task died (the run crashes)
     ├── TaskRunTimeoutError        a task run exceeded its timeout_seconds (a TimeoutError)
     ├── FlowRunTimeoutError        a flow run exceeded its timeout_seconds (a TimeoutError)
-    └── ForeignFutureError         a future from another flow run was passed to a task
+    ├── ForeignFutureError         a future from another flow run was passed to a task
+    └── RemoteTaskError            a task's exception that could not travel back from a Dask
+                                   worker as itself (its type, message and traceback, as text)
 
     FlowRunCancelled (BaseException) the flow run was cancelled: raised in its body at
                                    its next call into actorflow; `except Exception` does
@@ -22,12 +24,15 @@ caller see that `ValueError`.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ActorflowError",
     "FlowRunCancelled",
     "FlowRunTimeoutError",
     "ForeignFutureError",
     "MissingContextError",
+    "RemoteTaskError",
     "ResultNotAvailableError",
     "RunNotCompletedError",
     "StateNotFinalError",
@@ -88,6 +93,24 @@ class TaskRunTimeoutError(ActorflowError, TimeoutError):
 
 class FlowRunTimeoutError(ActorflowError, TimeoutError):
     """A flow run's body exceeded the flow's `timeout_seconds`."""
+
+
+class RemoteTaskError(ActorflowError):
+    """A task on a Dask worker raised an exception that cannot be pickled (or unpickled),
+    so it could not travel back as itself: this carries what can, as text.
+
+    `str()` is `<type name>: <message>`; `type_name`, `message` and `traceback` (the
+    formatted traceback from the worker) are attributes.
+    """
+
+    def __init__(self, type_name: str, message: str, traceback: str) -> None:
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RemoteTaskError, (self.type_name, self.message, self.traceback))
 
 
 class FlowRunCancelled(BaseException):

@@ -138,7 +138,7 @@ class _ClientLoop:
                 finished.append((future, call))
             else:
                 error = await future.exception(asynchronous=True)
-                outcomes.append((call, _explain_failure(call, error), True))
+                outcomes.append((call, _explain_failure(call, error, self._backend.client), True))
         done = await self._fetch_or_leave(finished, outcomes)
         if done:
             try:
@@ -149,7 +149,9 @@ class _ClientLoop:
                     try:
                         value = (await backend.client.gather([future], asynchronous=True))[0]
                     except Exception as error:
-                        outcomes.append((call, _explain_failure(call, error), True))
+                        outcomes.append(
+                            (call, _explain_failure(call, error, self._backend.client), True)
+                        )
                     else:
                         outcomes.append((call, value, False))
             else:
@@ -202,13 +204,21 @@ class _ClientLoop:
         return fetch
 
 
-def _explain_failure(call: TaskCall, error: BaseException | None) -> BaseException:
+def _explain_failure(
+    call: TaskCall, error: BaseException | None, client: Any = None
+) -> BaseException:
     """Dask's own failures, in words naming the task run (cheap: done on the loop)."""
     if isinstance(error, KilledWorker):
         return WorkerLostError(
             f"the Dask worker running task run {call.task_run_name!r} died ({error})"
         )
     if error is None or type(error).__name__ == "CancelledError":
+        status = getattr(client, "status", "running")
+        if status != "running":  # the scheduler went away: every future is "cancelled"
+            return WorkerLostError(
+                f"the Dask scheduler was lost while task run {call.task_run_name!r} ran "
+                f"(the client is {status})"
+            )
         return WorkerLostError(f"the Dask future of task run {call.task_run_name!r} was cancelled")
     if isinstance(error, TypeError) and "serialize" in str(error):
         reason = str(error).splitlines()[0]  # distributed appends the whole traceback

@@ -10,13 +10,16 @@ a `_ShippedFunction` too, but never the function inside it.
 from __future__ import annotations
 
 import functools
+import pickle
 import sys
+import traceback
 import zlib
 from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
 from actorflow._context import RemoteTaskRunContext, reset_current, set_current
+from actorflow._exceptions import RemoteTaskError
 from actorflow._logging import ensure_console_logging
 
 if TYPE_CHECKING:
@@ -75,6 +78,22 @@ class _Raised:
         return (_Raised, (self.error,))
 
 
+def _transferable(error: BaseException) -> BaseException:
+    """`error` if it survives a pickle round trip, else a `RemoteTaskError` with its type,
+    message and traceback as text (the user's error, not a serialization failure of
+    Dask's, and no traceback flood on the console)."""
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes, just made)
+    except Exception:
+        try:
+            message = str(error)
+        except Exception:
+            message = ""
+        formatted = "".join(traceback.format_exception(error))
+        return RemoteTaskError(type(error).__name__, message, formatted)
+    return error
+
+
 def _run_on_worker(
     fn: Callable[..., Any],
     args: tuple[Any, ...],
@@ -94,8 +113,8 @@ def _run_on_worker(
     )
     try:
         return fn(*args, **kwargs)
-    except Exception as error:
-        return _Raised(error)
+    except BaseException as error:  # SystemExit too: the worker lives on, the run says why
+        return _Raised(_transferable(error))
     finally:
         reset_current(token)
         # Worker processes share the terminal but buffer their output: flush so a task's
