@@ -129,7 +129,11 @@ class Flow(Generic[P, R]):
             from actorflow.actors.runtime import default_runtime  # noqa: PLC0415
 
             handle = default_runtime().start_flow_run(self, bound.args, bound.kwargs, parent=None)
-        state = handle.wait()
+        try:
+            state = handle.wait()
+        except KeyboardInterrupt:  # Ctrl-C while waiting: the run is cancelled, not left going
+            handle.cancel("Interrupted (KeyboardInterrupt)")
+            raise
         assert state is not None
         if parent is not None:
             parent.check_cancelled()

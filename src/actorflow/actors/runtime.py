@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -133,6 +134,26 @@ class Runtime:
         )
         return supervisor
 
+    def shutdown_at_exit(self) -> None:
+        """The default runtime's exit hook: like `shutdown`, but it says so on stderr before
+        it waits for runs still going (their code may take a while to notice the cancel);
+        a second Ctrl-C stops the wait and lets the interpreter exit at once."""
+        with self._lock:
+            going = [h for h in self.runs.values() if not _gone(h)]
+        if going:
+            shown = 3
+            names = ", ".join(repr(h.flow_run_name) for h in going[:shown])
+            more = f" and {len(going) - shown} more" if len(going) > shown else ""
+            sys.stderr.write(
+                f"actorflow: cancelling flow run {names}{more} before exit; waiting up to "
+                "30 s for its code to stop (press Ctrl-C again to exit at once)\n"
+            )
+            sys.stderr.flush()
+        try:
+            self.shutdown(timeout=30.0)
+        except KeyboardInterrupt:
+            sys.stderr.write("actorflow: exiting without waiting for the flow runs\n")
+
     def _forget_supervisor(self, supervisor: SupervisorWriter) -> None:
         """A supervisor stopped or gave up: the system stops keeping it (and its runs)."""
         with self._lock:
@@ -202,5 +223,5 @@ def default_runtime() -> Runtime:
     with _default_lock:
         if _default is None:
             _default = Runtime()
-            atexit.register(_default.shutdown)
+            atexit.register(_default.shutdown_at_exit)
         return _default
