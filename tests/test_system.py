@@ -437,3 +437,29 @@ def test_runs_whose_threads_cannot_start_end_crashed_and_shutdown_completes(monk
         monkeypatch.setattr(threading.Thread, "start", real_start)
         assert system.shutdown(timeout=20) == ()
     assert system.is_shut_down
+
+
+def test_shutdown_called_inside_a_run_cancels_without_waiting_for_itself(caplog):
+    """Regression: `shutdown()` called from inside a task waited its whole timeout (for the
+    run that called it)."""
+    import time
+
+    box: dict[str, ActorSystem] = {}
+
+    @task
+    def stops_the_system() -> float:
+        started = time.monotonic()
+        box["system"].shutdown(timeout=20)
+        return time.monotonic() - started
+
+    @flow
+    def calls_it() -> float:
+        return stops_the_system()
+
+    system = box["system"] = ActorSystem()
+    run = system.launch(calls_it)
+    state = run.wait(20)
+    assert state is not None and state.is_final()
+    took = state.result() if state.is_completed() else 0.0
+    assert took < 5
+    assert "called inside a flow run" in caplog.text

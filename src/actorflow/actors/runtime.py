@@ -16,6 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from actorflow._context import current_flow_run
 from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.flow_run import start_flow_run
 from actorflow.actors.light import ActorPool
@@ -186,6 +187,15 @@ class Runtime:
                 runs = list(self.runs.values())
             for handle in runs:
                 handle.cancel("The actor system was shut down")
+            if current_flow_run() is not None:
+                # Called from inside a run (a task or a flow body): waiting would wait for
+                # the caller itself. Everything is cancelled; the caller's run ends when it
+                # returns to actorflow.
+                logger.warning(
+                    "ActorSystem.shutdown() was called inside a flow run: its runs are "
+                    "cancelled, not waited for"
+                )
+                runs = []
             late.extend(
                 handle
                 for handle in runs
