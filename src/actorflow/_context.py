@@ -60,6 +60,9 @@ class RunHandle(Protocol):
     def wait(self, timeout: float | None = None) -> State | None:
         """The final state, once the run has ended; None if `timeout` passed first."""
 
+    def cancel(self, message: str) -> None:
+        """Ask the run to end Cancelled; returns at once."""
+
 
 class TaskRunRequest(NamedTuple):
     """What `@task` asks the runtime for: one task run of `fn` with these arguments.
