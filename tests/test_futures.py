@@ -462,3 +462,33 @@ def test_a_finished_task_runs_result_is_freed_once_nothing_needs_it(local_runner
 
     freed, held = polls()
     assert freed and held
+
+
+def test_a_done_callback_raising_system_exit_harms_no_thread(caplog):
+    """Regression: a done-callback raising SystemExit killed the sequential runner's only
+    worker, silently; the next task stayed Pending forever."""
+
+    @task
+    def one() -> int:
+        return 1
+
+    def exits(_future) -> None:
+        raise SystemExit("from a callback")
+
+    @flow(task_runner=SequentialTaskRunner())
+    def uses_a_bad_callback() -> int:
+        first = one.submit()
+        first.add_done_callback(exits)
+        first.wait(10)
+        return first.result() + one.submit().result(timeout=10)
+
+    assert uses_a_bad_callback() == 2
+    assert "A done-callback of" in caplog.text
+
+
+def test_sleep_refuses_nan_and_bad_values():
+    import actorflow
+
+    for bad in (float("nan"), -1, "1", True):
+        with pytest.raises(ValueError, match="sleep\\(seconds=...\\)"):
+            actorflow.sleep(bad)  # type: ignore[arg-type]
