@@ -463,3 +463,30 @@ def test_shutdown_called_inside_a_run_cancels_without_waiting_for_itself(caplog)
     took = state.result() if state.is_completed() else 0.0
     assert took < 5
     assert "called inside a flow run" in caplog.text
+
+
+def test_a_cancel_that_comes_before_the_run_has_started_is_not_lost(monkeypatch):
+    """Regression: a cancel arriving before `launch()` had stored the run's actor reference
+    was dropped, and the run completed instead (shutdown then waited for it)."""
+    import actorflow
+    from actorflow.actors.flow_run import FlowRunActor
+
+    @flow
+    def naps() -> str:
+        actorflow.sleep(30)
+        return "completed"
+
+    real_begin = FlowRunActor.begin
+
+    def cancel_first(self):
+        # The earliest moment another thread could cancel: the run exists, its actor has not
+        # started yet.
+        self._handle.cancel("cancelled at once")
+        real_begin(self)
+
+    monkeypatch.setattr(FlowRunActor, "begin", cancel_first)
+    with ActorSystem() as system:
+        run = system.launch(naps)
+        state = run.wait(20)
+    assert state is not None and state.is_cancelled()
+    assert state.message == "cancelled at once"
