@@ -224,28 +224,43 @@ def test_stopping_a_parent_stops_its_groups():
 
 
 def test_backoff_grows_and_starts_over_after_a_long_enough_run():
-    starts: list[float] = []
+    """On a manual clock: each restart is due exactly when the backoff says (no real
+    waiting, no timing margins)."""
+    import threading
+
+    from actorflow.clocks import ManualClock
+
+    runs: list[int] = []
+    release_second = threading.Event()
 
     @flow
     def records_and_fails() -> None:
-        starts.append(time.monotonic())
-        if len(starts) == 2:
-            time.sleep(0.6)  # survives longer than the backoff maximum (0.4 s)
+        runs.append(1)
+        if len(runs) == 2:
+            release_second.wait(20)  # lives as long as the test says
         raise RuntimeError("fail")
 
-    backoff = Backoff(initial=0.2, maximum=0.4, factor=2.0, jitter=0.0)
-    with ActorSystem() as system:
+    def next_delay(clock: ManualClock) -> float:
+        assert _wait_for(lambda: clock.next_deadline() is not None, 10)
+        deadline = clock.next_deadline()
+        assert deadline is not None
+        return deadline - clock.now()
+
+    clock = ManualClock(start=0.0)
+    backoff = Backoff(initial=60, maximum=120, factor=2.0, jitter=0.0)
+    with ActorSystem(clock=clock) as system:
         sup = system.supervise(
-            records_and_fails, max_restarts=3, within_seconds=60, backoff=backoff
+            records_and_fails, max_restarts=3, within_seconds=10_000, backoff=backoff
         )
-        assert sup.wait_stopped(30)
-    assert len(starts) == 4
-    first_gap = starts[1] - starts[0]  # delay n=0: 0.2
-    after_long_run = starts[2] - starts[1] - 0.6  # reset: n=0 again, 0.2 (0.4 without it)
-    third_gap = starts[3] - starts[2]  # n=1: 0.4
-    assert 0.2 <= first_gap < 0.35
-    assert 0.2 <= after_long_run < 0.35
-    assert 0.4 <= third_gap < 0.6
+        assert next_delay(clock) == pytest.approx(60)  # n=0
+        clock.advance(60)
+        assert _wait_for(lambda: len(runs) == 2, 10)
+        clock.advance(200)  # the second run lives longer than the maximum (120 s)...
+        release_second.set()
+        assert next_delay(clock) == pytest.approx(60)  # ...so the count starts over: n=0
+        clock.advance(60)
+        assert next_delay(clock) == pytest.approx(120)  # the third failed at once: n=1
+        sup.stop(20)
 
 
 def test_group_children_stop_last_started_first():
