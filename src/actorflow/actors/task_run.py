@@ -356,6 +356,11 @@ class TaskRunActor(LightActor):
             ),
         )
         self._future.resolve(state)
+        # The actor and its ref form a cycle that only a GC pass frees, and a long-lived
+        # object may wait long for one: it lets go of the result now (the future keeps it
+        # for as long as the user holds the future).
+        vars(self).pop("_future", None)
+        self._machine.forget_result()
 
 
 def start_task_run(
