@@ -208,7 +208,7 @@ class TaskCall(TaskRunContext):
                 runtime to end every run of the chain in order.
         """
         depth: int = getattr(_nesting, "depth", 0)
-        if depth >= max_nesting():
+        if depth >= _NESTING_CHEAP and depth >= max_nesting():
             msg = (
                 f"task run {self.task_run_name!r} would make {depth + 1} task runs nested on "
                 "one thread (a task calling tasks that call tasks...); actorflow stops at "
@@ -259,6 +259,7 @@ class TaskCall(TaskRunContext):
 _nesting = threading.local()  # .depth: task runs executing on this thread, nested
 _FRAMES_PER_NESTED_RUN = 12  # a task calling a task: its call, the run's start, the wait
 _FRAMES_KEPT_FREE = 250  # for the runtime to end every run of a chain, and to log it
+_NESTING_CHEAP = 16  # below this, no need to ask the recursion limit (it is never that low)
 
 
 def max_nesting() -> int:

@@ -171,18 +171,18 @@ class TaskRunActor(LightActor):
     # -- events in ----------------------------------------------------------------------
 
     def on_start(self) -> None:
-        registered = tell_if_alive(
-            self._port.ledger_ref,
-            TaskRunSubmitted(
-                flow_run_id=self._port.flow_run_id,
-                task_run_id=self.task_run_id,
-                task_run_name=self.task_run_name,
-                task_name=self._task_name,
-                task_run_ref=self.actor_ref,
-                future=self._future,
-            ),
-        )
-        if not registered:  # the flow run has ended: this run never starts
+        try:
+            self._port.ledger_ref.tell(
+                TaskRunSubmitted(
+                    flow_run_id=self._port.flow_run_id,
+                    task_run_id=self.task_run_id,
+                    task_run_name=self.task_run_name,
+                    task_name=self._task_name,
+                    task_run_ref=self.actor_ref,
+                    future=self._future,
+                )
+            )
+        except (ActorDeadError, SystemShutDownError):  # the flow run has ended: never starts
             self._feed(
                 CancelTaskRun(task_run_id=self.task_run_id, message="Its flow run has ended")
             )
@@ -209,7 +209,10 @@ class TaskRunActor(LightActor):
                 )
 
     def on_failure(self, *exc_info: Any) -> None:
-        # A handler raised: the run cannot go on. The machine ends it Crashed.
+        # A handler raised: the run cannot go on. The machine ends it Crashed (unless it
+        # has ended already and let go of its machine: see _publish).
+        if "_machine" not in vars(self):
+            return
         self._feeding = False
         self._backlog.clear()
         self._feed(ActorCrashed(run_id=self.task_run_id, error=exc_info[1]))
@@ -359,8 +362,8 @@ class TaskRunActor(LightActor):
         # The actor and its ref form a cycle that only a GC pass frees, and a long-lived
         # object may wait long for one: it lets go of the result now (the future keeps it
         # for as long as the user holds the future).
-        vars(self).pop("_future", None)
-        self._machine.forget_result()
+        fields = vars(self)
+        del fields["_future"], fields["_machine"]  # (its history holds the result too)
 
 
 def start_task_run(

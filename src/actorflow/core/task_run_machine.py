@@ -53,7 +53,7 @@ from actorflow.core.instructions import (
     SubmitAttempt,
 )
 from actorflow.core.policy import failure_state, safe_repr, safe_str, timed_out_state
-from actorflow.states import State, StateType, make_state, without_data
+from actorflow.states import State, StateType, make_state
 from actorflow.transitions import decide
 
 if TYPE_CHECKING:
@@ -116,13 +116,6 @@ class TaskRunMachine:
     @property
     def state(self) -> State:
         return self.history[-1]
-
-    def forget_result(self) -> None:
-        """Once the run has ended and its shell has published the final state: drop the
-        result (or exception) it carries, so that the machine no longer keeps it alive."""
-        final = self.history[-1]
-        if final.type in _FINAL:
-            self.history[-1] = without_data(final)
 
     def handle(self, event: object, at: float) -> list[Instruction]:
         """Apply one event, stamped `at` (the clock's time); return what the shell must do."""
