@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Flow", "flow"]
 
+_WAIT_SLICE = 0.25  # seconds: how soon a caller waiting on a run notices Ctrl-C
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -130,11 +132,13 @@ class Flow(Generic[P, R]):
 
             handle = default_runtime().start_flow_run(self, bound.args, bound.kwargs, parent=None)
         try:
-            state = handle.wait()
+            # In slices: a Ctrl-C delivered to another thread interrupts no wait of this one,
+            # and is only seen when this thread wakes up.
+            while (state := handle.wait(_WAIT_SLICE)) is None:
+                pass
         except KeyboardInterrupt:  # Ctrl-C while waiting: the run is cancelled, not left going
             handle.cancel("Interrupted (KeyboardInterrupt)")
             raise
-        assert state is not None
         if parent is not None:
             parent.check_cancelled()
         return state

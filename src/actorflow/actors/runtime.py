@@ -150,8 +150,15 @@ class Runtime:
                 "30 s for its code to stop (press Ctrl-C again to exit at once)\n"
             )
             sys.stderr.flush()
+        # The waiting happens on a helper thread; this one wakes up every 0.2 s, so that a
+        # Ctrl-C (which the OS may deliver to any thread) is noticed at once.
+        stopper = threading.Thread(
+            target=self.shutdown, kwargs={"timeout": 30.0}, name="actorflow-exit", daemon=True
+        )
+        stopper.start()
         try:
-            self.shutdown(timeout=30.0)
+            while stopper.is_alive():
+                stopper.join(0.2)
         except KeyboardInterrupt:
             sys.stderr.write("actorflow: exiting without waiting for the flow runs\n")
 
