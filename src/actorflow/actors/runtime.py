@@ -155,8 +155,8 @@ class Runtime:
         stopper = threading.Thread(
             target=self.shutdown, kwargs={"timeout": 30.0}, name="actorflow-exit", daemon=True
         )
-        stopper.start()
         try:
+            stopper.start()
             while stopper.is_alive():
                 stopper.join(0.2)
         except KeyboardInterrupt:
