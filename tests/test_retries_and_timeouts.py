@@ -90,34 +90,47 @@ def test_retry_states_seen_by_the_future(local_runner):
 
 
 def test_retry_delays_do_not_hold_a_pool_thread():
-    finished = []
+    """On a manual clock: the retry is due only when the test says, so the other task
+    provably ran on the only thread while the retry waited (no timing margins)."""
+    import threading
 
-    @task(retries=1, retry_delay_seconds=1.0)
+    from actorflow import ActorSystem
+    from actorflow.clocks import ManualClock
+
+    finished: list[str] = []
+    quick_done = threading.Event()
+
+    @task(retries=1, retry_delay_seconds=3600)
     def fails_once(attempts=[]) -> str:  # noqa: B006 (state across attempts)
         attempts.append(1)
         if len(attempts) == 1:
             raise ValueError("once")
-        finished.append(("retried", time.monotonic()))
+        finished.append("retried")
         return "retried"
 
     @task
     def quick() -> str:
-        finished.append(("quick", time.monotonic()))
+        finished.append("quick")
         return "quick"
 
     @flow(task_runner=ConcurrentTaskRunner(max_workers=1))
     def shares_one_thread():
         retried = fails_once.submit()
-        time.sleep(0.1)  # the first attempt has failed; the retry waits on the timer
-        start = time.monotonic()
-        assert quick.submit().result(timeout=20) == "quick"
-        took = time.monotonic() - start
-        return retried.result(timeout=20), took
+        deadline = time.monotonic() + 10
+        while not (retried.state is not None and retried.state.name == "AwaitingRetry"):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        assert quick.submit().result(timeout=20) == "quick"  # the only thread is free
+        quick_done.set()
+        return retried.result(timeout=20)
 
-    result, took = shares_one_thread()
-    assert result == "retried"
-    assert took < 0.9  # the only thread was free during the retry delay
-    assert [name for name, _ in finished] == ["quick", "retried"]
+    clock = ManualClock()
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(shares_one_thread)
+        assert quick_done.wait(20)
+        assert clock.advance(3600) == 1  # the retry is due now, not before
+        assert run.result(timeout=20) == "retried"
+    assert finished == ["quick", "retried"]
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
