@@ -173,6 +173,8 @@ class FlowRunActor(ThreadActor):
         self._body: threading.Thread | None = None  # the current attempt's body
         self._timer: TimerHandle | None = None
         self._cancelled = threading.Event()  # shared with the body, through its context
+        self._feeding = False  # see _feed
+        self._backlog: list[object] = []
 
     # -- events in ----------------------------------------------------------------------
 
@@ -244,6 +246,8 @@ class FlowRunActor(ThreadActor):
         self._handle.resolve(state)
 
     def on_failure(self, *exc_info: Any) -> None:
+        self._feeding = False  # a handler raised mid-feed: what was queued is moot now
+        self._backlog.clear()
         self._feed(ActorCrashed(run_id=self._id, error=exc_info[1]))
         for ref in (self._runner_ref, self._ledger_ref):
             if ref is not None:
@@ -257,8 +261,22 @@ class FlowRunActor(ThreadActor):
         self.on_stop()
 
     def _feed(self, event: object) -> None:
-        for instruction in self._machine.handle(event, self._clock.now()):
-            self._execute(instruction)
+        """Feed one event to the machine and carry out what it says. An event raised while
+        instructions run (the runner found gone when told to stop) waits for them to end:
+        the machine sees one event at a time."""
+        if self._feeding:
+            self._backlog.append(event)
+            return
+        self._feeding = True
+        try:
+            pending: list[object] = [event]
+            while pending:
+                for instruction in self._machine.handle(pending.pop(0), self._clock.now()):
+                    self._execute(instruction)
+                pending.extend(self._backlog)
+                self._backlog.clear()
+        finally:
+            self._feeding = False
 
     # -- instructions out ---------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from actorflow._context import TaskCall
 from actorflow._exceptions import SystemShutDownError, TaskRunnerError
 from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
-from actorflow.actors.light import LightActor, LightActorRef
+from actorflow.actors.light import LightActor
 from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
 from actorflow.core.events import (
     ActorCrashed,
@@ -157,10 +157,9 @@ class TaskRunActor(LightActor):
             created_at=self._clock.now(),
         )
         future.set_state(self._machine.state)
-        self._ref: LightActorRef = self.actor_ref
         self._call: TaskCall | None = None
         self._timer: TimerHandle | None = None
-        self._report = self._ref.offer
+        self._report = self.ref.offer
         # Guarded by _inline_lock: see take_inline.
         self._parked: TaskCall | None = None
         self._inline_taken = False
