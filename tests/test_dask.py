@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import pickle
 import shutil
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import cloudpickle
 import pytest
@@ -20,6 +22,9 @@ from actorflow import ResultNotAvailableError, StateType, WorkerLostError, flow,
 from actorflow.task_runners import DaskTaskRunner, get_dask_client
 
 from .conftest import small_dask_runner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.dask
 
@@ -237,8 +242,13 @@ def test_a_flow_timeout_cancels_its_dask_futures():
     assert time.monotonic() - started < 30
 
 
-@pytest.fixture
-def external_cluster(tmp_path):
+class _Cluster(NamedTuple):
+    address: str
+    scheduler: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def _start_external_cluster(tmp_path: Path) -> Iterator[_Cluster]:
     """A real `dask scheduler` and `dask worker` on 127.0.0.1, stopped afterwards."""
     dask = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
     scheduler_file = tmp_path / "scheduler.json"
@@ -256,7 +266,8 @@ def external_cluster(tmp_path):
         assert scheduler_file.exists(), "the scheduler did not start"
         worker = subprocess.Popen(
             [dask, "worker", "--scheduler-file", str(scheduler_file), "--host", "127.0.0.1",
-             "--nworkers", "1", "--nthreads", "2", "--dashboard-address", "127.0.0.1:0"],
+             "--nworkers", "1", "--nthreads", "2", "--dashboard-address", "127.0.0.1:0",
+             "--death-timeout", "30"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
         )  # fmt: skip
         processes.append(worker)
@@ -267,7 +278,7 @@ def external_cluster(tmp_path):
 
         with Client(address, timeout="30s", set_as_default=False) as client:
             client.wait_for_workers(1, timeout=60)
-        yield address
+        yield _Cluster(address, scheduler)
     finally:
         for process in reversed(processes):
             with_group = os.getpgid(process.pid) if process.poll() is None else None
@@ -278,6 +289,52 @@ def external_cluster(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+@pytest.fixture
+def external_cluster(tmp_path):
+    """The address of a real scheduler with one worker, both stopped afterwards."""
+    with _start_external_cluster(tmp_path) as cluster:
+        yield cluster.address
+
+
+def test_a_lost_scheduler_fails_the_running_task_and_says_so(tmp_path, capfd, caplog):
+    started = tmp_path / "started"
+    task_states = []
+
+    @task
+    def waits_long() -> None:
+        started.touch()
+        time.sleep(60)
+
+    with _start_external_cluster(tmp_path) as cluster:
+        runner = DaskTaskRunner(address=cluster.address, client_kwargs={"timeout": "5s"})
+
+        @flow(task_runner=runner)
+        def loses_its_scheduler() -> None:
+            task_states.append(waits_long(return_state=True))
+
+        def kill_the_scheduler_once_the_task_runs() -> None:
+            deadline = time.monotonic() + 60
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.killpg(os.getpgid(cluster.scheduler.pid), signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_the_scheduler_once_the_task_runs)
+        killer.start()
+        began = time.monotonic()
+        try:
+            state = loses_its_scheduler(return_state=True)
+        finally:
+            killer.join(timeout=70)
+        assert time.monotonic() - began < 55  # not the task's whole minute
+    (task_state,) = task_states
+    assert task_state.is_crashed(), task_state
+    assert "the Dask scheduler was lost while task run 'waits_long" in (task_state.message or "")
+    assert state.is_failed()
+    # The state says it; distributed's traceback of the reconnection it gave up is not shown.
+    assert "Traceback" not in capfd.readouterr().err
+    assert not [r for r in caplog.records if r.name.startswith("distributed") and r.exc_info]
 
 
 def test_an_existing_cluster_runs_a_fan_out_and_a_subflow(external_cluster, caplog):

@@ -26,6 +26,7 @@ from actorflow._exceptions import TaskRunnerError
 from actorflow._logging import runner_logger
 from actorflow.runners.base import Backend
 from actorflow.runners.dask._client_loop import _ClientLoop
+from actorflow.runners.dask._quiet import _quiet_cancelled_reconnect
 from actorflow.runners.dask._reporter import _Refused, report_outcomes
 from actorflow.runners.dask._worker import _ShippedFunction
 
@@ -146,7 +147,11 @@ class _DaskBackend(Backend):
             self.closing = True  # and results left on the cluster can no longer be fetched
         try:
             if self.client is not None:
-                self.client.close()
+                if self.client.status == "running":
+                    self.client.close()
+                else:  # the scheduler was lost: the task runs have said so already
+                    with _quiet_cancelled_reconnect():
+                        self.client.close()
         finally:
             if self._cluster is not None:
                 self._cluster.close()

@@ -1,11 +1,15 @@
-"""A logging filter that hides distributed's complaints about objects it cannot pickle.
+"""Logging filters that hide distributed's tracebacks for failures actorflow reports itself.
 
-Active only on the client's event-loop thread, and only while it submits a call (see
-`_ClientLoop.submit_queued`); installed on distributed's loggers the first time.
+- Objects it cannot pickle: active only on the client's event-loop thread, and only while
+  it submits a call (see `_ClientLoop.submit_queued`); installed the first time.
+- A lost scheduler: closing a client that is still trying to reconnect cancels its
+  reconnection, which distributed logs as an ERROR with a `CancelledError` traceback;
+  the task runs already say the scheduler was lost. Active only during that close.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -44,3 +48,23 @@ def _quiet_serialization() -> Iterator[None]:
         yield
     finally:
         _quiet_filter.local.active = False
+
+
+class _QuietCancelledReconnect(logging.Filter):
+    """Drops an ERROR record whose exception is the `CancelledError` of a reconnection
+    that `Client.close` interrupted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
+@contextlib.contextmanager
+def _quiet_cancelled_reconnect() -> Iterator[None]:
+    client_logger = logging.getLogger("distributed.client")
+    quiet = _QuietCancelledReconnect()
+    client_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        client_logger.removeFilter(quiet)
