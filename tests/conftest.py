@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 import time
+
+# Every run's journal goes to a temporary home, never to the user's ~/.actorflow (set
+# before actorflow is imported; subprocesses started by tests inherit it).
+if "ACTORFLOW_TEST_KEEP_HOME" not in os.environ:
+    os.environ["ACTORFLOW_HOME"] = tempfile.mkdtemp(prefix="actorflow-test-home-")
+    atexit.register(shutil.rmtree, os.environ["ACTORFLOW_HOME"], ignore_errors=True)
 
 import pytest
 from hypothesis import HealthCheck, settings

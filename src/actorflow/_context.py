@@ -16,12 +16,15 @@ import itertools
 import logging
 import sys
 import threading
+import time
+import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from actorflow._exceptions import FlowRunCancelled, MissingContextError
 from actorflow._logging import flow_run_logger, task_run_logger
 from actorflow.core.events import SubmitRefused, TaskOutcome, TaskStarted
+from actorflow.journal._entries import LOG as _LOG_ENTRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -311,7 +314,61 @@ def get_run_logger() -> logging.LoggerAdapter[logging.Logger]:
         raise MissingContextError(msg)
     if isinstance(run, TaskRunContext):
         extra = {"task_run_name": run.task_run_name, "flow_run_name": run.flow_run_name}
-        return logging.LoggerAdapter(task_run_logger, extra)
-    return logging.LoggerAdapter(
-        flow_run_logger, {"flow_run_name": run.flow_run_name, "task_run_name": None}
+        flow_run = run.flow_run
+        return _RunLogger(
+            task_run_logger,
+            extra,
+            journal=None if flow_run is None else getattr(flow_run.port, "journal", None),
+            flow_run_id="" if flow_run is None else flow_run.flow_run_id,
+            task_run_id=run.task_run_id,
+        )
+    return _RunLogger(
+        flow_run_logger,
+        {"flow_run_name": run.flow_run_name, "task_run_name": None},
+        journal=getattr(run.port, "journal", None),
+        flow_run_id=run.flow_run_id,
+        task_run_id=None,
     )
+
+
+class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A run's logger: its records go to the logging system as usual and, at INFO and
+    above, to the run journal of its system, naming the run."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        extra: dict[str, Any],
+        *,
+        journal: Callable[[tuple[Any, ...]], None] | None,
+        flow_run_id: str,
+        task_run_id: str | None,
+    ) -> None:
+        super().__init__(logger, extra)
+        self._journal = journal
+        self._ids = (flow_run_id, task_run_id)
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller, not this method
+        super().log(level, msg, *args, **kwargs)
+        if self._journal is not None and level >= logging.INFO:
+            exc_info = kwargs.get("exc_info")
+            exc_text = None
+            if exc_info:
+                if isinstance(exc_info, BaseException):
+                    exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+                elif not isinstance(exc_info, tuple):
+                    exc_info = sys.exc_info()
+                if exc_info[0] is not None:
+                    exc_text = "".join(traceback.format_exception(*exc_info)).rstrip()
+            flow_run_id, task_run_id = self._ids
+            try:
+                text = str(msg) % args if args else str(msg)
+            except Exception:  # logging reports the bad format itself; journal it as given
+                text = f"{msg!r} % {args!r}"
+            self._journal(
+                (_LOG_ENTRY, flow_run_id, task_run_id, time.time(), level, self.logger.name,
+                 text, exc_text)
+            )  # fmt: skip

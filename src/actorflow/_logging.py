@@ -231,25 +231,29 @@ _refresh_template()
 os.register_at_fork(after_in_child=_refresh_template)
 
 
-def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str = "") -> None:
+def emit(target: logging.Logger, level: int, msg: str, *args: object, func: str = "") -> str | None:
     """Log `msg % args` on `target`, like `target.log(level, msg, *args)` but cheaper.
 
-    Safe from any thread.
+    Returns the formatted message when it had to format it here (the line went straight
+    to actorflow's console), else None: a caller that needs the text too (the run
+    journal) formats it only when no one else did. Safe from any thread.
     """
     if not target.isEnabledFor(level):
-        return
+        return None
     if logging.getLogRecordFactory() is not _DEFAULT_FACTORY or level not in _LEVEL_NAMES:
         target.log(level, msg, *args)
-        return
+        return None
     console = _console_only(target, level)
     if console is not None:  # nothing else would see the record: write the line directly
         formatter: ConsoleFormatter = console.formatter  # type: ignore[assignment]
+        text = msg % args if args else msg
         try:
-            console.write(formatter.line(time.time(), msg % args if args else msg))
+            console.write(formatter.line(time.time(), text))
         except Exception:  # as Handler.handle would, on the record
             console.handleError(_record(target, level, msg, args, func))
-        return
+        return text
     target.handle(_record(target, level, msg, args, func))
+    return None
 
 
 def _console_only(target: logging.Logger, level: int) -> _StderrHandler | None:

@@ -6,20 +6,27 @@ what users pass, and returns the handles they hold.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from actorflow.actors.handle import FlowRunRef
-from actorflow.actors.runtime import Runtime
+from actorflow.actors.runtime import Runtime, open_journal
 from actorflow.core.supervision import Child, Group, check_strategy
 from actorflow.flows import Flow
+from actorflow.journal._reader import JournalError
+from actorflow.journal._reader import runs as journal_runs
+from actorflow.journal._settings import JournalSettings
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from types import TracebackType
     from typing import Self
 
     from actorflow.actors.supervisor import Supervisor
     from actorflow.core.clock import Clock
     from actorflow.core.supervision import Backoff, Restart, Strategy
+    from actorflow.journal._reader import FlowRunSummary
+    from actorflow.states import StateType
 
 __all__ = ["ActorSystem"]
 
@@ -38,9 +45,23 @@ class ActorSystem:
             the threads that message them cannot (see the design page).
         clock: the clock that times retries, timeouts and supervisor backoff, and stamps
             states: the real clock by default; a `actorflow.clocks.ManualClock` in tests.
+        home: the actorflow home, whose `journal/` folder receives the run journal:
+            `$ACTORFLOW_HOME`, else `~/.actorflow`, by default.
+        journal: True to keep a run journal (the default, unless `ACTORFLOW_JOURNAL=0`),
+            False for none, or a `actorflow.journal.JournalSettings` to tune it.
+
+    Raises:
+        OSError: the journal's folder cannot be created or written.
     """
 
-    def __init__(self, *, pool_threads: int = 2, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pool_threads: int = 2,
+        clock: Clock | None = None,
+        home: str | os.PathLike[str] | None = None,
+        journal: bool | JournalSettings | None = None,
+    ) -> None:
         if isinstance(pool_threads, bool) or not isinstance(pool_threads, int) or pool_threads < 1:
             msg = f"ActorSystem(pool_threads=...) must be a whole number >= 1, got {pool_threads!r}"
             raise ValueError(msg)
@@ -52,7 +73,20 @@ class ActorSystem:
                 f"such as actorflow.clocks.ManualClock(), got {type(clock).__name__}"
             )
             raise TypeError(msg)
-        self.runtime = Runtime(pool_threads=pool_threads, clock=clock)
+        if journal is not None and not isinstance(journal, bool | JournalSettings):
+            msg = (
+                "ActorSystem(journal=...) takes True, False or a JournalSettings(...), "
+                f"got {type(journal).__name__}"
+            )
+            raise TypeError(msg)
+        if home is not None and not isinstance(home, str | os.PathLike):
+            msg = f"ActorSystem(home=...) takes a folder path, got {type(home).__name__}"
+            raise TypeError(msg)
+        self.runtime = Runtime(
+            pool_threads=pool_threads,
+            clock=clock,
+            journal=open_journal(home, journal, explicit=True),
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -73,6 +107,47 @@ class ActorSystem:
     @property
     def is_shut_down(self) -> bool:
         return self.runtime.is_shut_down
+
+    @property
+    def journal_directory(self) -> Path | None:
+        """Where this system writes its journal; None when the journal is off."""
+        journal = self.runtime.journal
+        return None if journal is None else journal.directory
+
+    def runs(
+        self,
+        *,
+        flow: Flow[Any, Any] | str | None = None,
+        state: StateType | str | None = None,
+        limit: int | None = None,
+        timeout: float | None = 10.0,
+    ) -> list[FlowRunSummary]:
+        """Flow runs recorded in this system's journal, newest first: its own (those
+        still going included, with `state` None) and those of earlier processes and other
+        systems sharing its home.
+
+        Args:
+            flow: only runs of this flow (the `@flow` function or its name).
+            state: only runs whose state has this type (`"FAILED"`, `StateType.COMPLETED`,
+                `"RUNNING"` for runs still going...).
+            limit: at most this many.
+            timeout: how long to wait for this system's latest records to be written.
+
+        Raises:
+            JournalError: the journal is off for this system.
+        """
+        journal = self.runtime.journal
+        if journal is None:
+            msg = "this ActorSystem keeps no journal (journal=False or ACTORFLOW_JOURNAL=0)"
+            raise JournalError(msg)
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            msg = f"runs(limit=...) takes a whole number >= 0, got {limit!r}"
+            raise ValueError(msg)
+        journal.flush(timeout)
+        name = flow.name if isinstance(flow, Flow) else flow
+        return journal_runs(journal.directory.parent, flow=name, state=state, limit=limit)
 
     def launch(self, flow: Flow[Any, Any], /, *args: Any, **kwargs: Any) -> FlowRunRef:
         """Start a run of `flow` with these arguments and return its `FlowRunRef` at once.

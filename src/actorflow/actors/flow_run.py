@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
+from logging import INFO
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pykka import ActorDeadError
@@ -40,6 +41,7 @@ from actorflow.actors.run_port import ActorRunPort
 from actorflow.actors.runner import RunnerActor
 from actorflow.actors.task_run import tell_if_alive
 from actorflow.core import instructions as ins
+from actorflow.core.clock import wall_now
 from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
@@ -58,6 +60,8 @@ from actorflow.core.events import (
 from actorflow.core.flow_run_machine import FlowRunMachine
 from actorflow.core.names import flow_run_slug, new_id
 from actorflow.core.policy import describe
+from actorflow.journal._entries import FLOW_CREATED, FLOW_ENDED, FLOW_STATE, LOG
+from actorflow.journal._parameters import summarize, summarize_kwargs
 from actorflow.states import State, StateType
 
 if TYPE_CHECKING:
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
 
     from pykka import ActorRef
 
+    from actorflow.actors.journal import JournalActor
     from actorflow.actors.light import ActorPool
     from actorflow.core.clock import Clock, TimerHandle
     from actorflow.core.policy import RetryPolicy
@@ -95,11 +100,17 @@ def start_flow_run(
     clock: Clock,
     start_flow: Callable[..., FlowRunHandle],
     parent: FlowRunContext | None,
+    journal: JournalActor | None = None,
+    keep_task_runs: int | None = None,
 ) -> FlowRunHandle:
     """Start a flow run's actor; returns its handle at once. The body starts once the
-    runner is up. Called on the starting thread."""
+    runner is up. Called on the starting thread.
+
+    With a `journal`, the run's records go to it, and its ledger keeps only the last
+    `keep_task_runs` finished task runs in memory (the journal has them all)."""
     ensure_console_logging()
     handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow.name)
+    handle.journal = journal
     actor = FlowRunActor(
         handle=handle,
         flow=flow,
@@ -109,19 +120,26 @@ def start_flow_run(
         clock=clock,
         start_flow=start_flow,
         parent=parent,
+        journal=journal,
+        keep_task_runs=keep_task_runs,
     )
     # The ref is on the handle before the actor runs: a cancel, however early, is queued.
     handle.actor_ref = actor.actor_ref
     try:
         actor.begin()
     except BaseException as error:  # no thread could be started (memory, thread limits)
-        handle.resolve(
-            State(
-                type=StateType.CRASHED,
-                message=f"Flow run could not start: {describe(error)}",
-                data=error,
-            )
+        crashed = State(
+            type=StateType.CRASHED,
+            message=f"Flow run could not start: {describe(error)}",
+            data=error,
         )
+        if journal is not None:
+            journal.record(
+                (FLOW_STATE, handle.flow_run_id, crashed.type, crashed.name, crashed.message,
+                 crashed.timestamp)
+            )  # fmt: skip
+            journal.record((FLOW_ENDED, handle.flow_run_id))
+        handle.resolve(crashed)
         msg = f"flow run {handle.flow_run_name!r} of flow {flow.name!r} could not start: {describe(error)}"
         raise ActorflowError(msg) from error
     return handle
@@ -147,7 +165,10 @@ class FlowRunActor(ThreadActor):
         clock: Clock,
         start_flow: Callable[..., FlowRunHandle],
         parent: FlowRunContext | None,
+        journal: JournalActor | None = None,
+        keep_task_runs: int | None = None,
     ) -> None:
+        """Runs on the starting thread."""
         super().__init__()
         self._handle = handle
         self._id = handle.flow_run_id
@@ -175,13 +196,34 @@ class FlowRunActor(ThreadActor):
         self._cancelled = threading.Event()  # shared with the body, through its context
         self._feeding = False  # see _feed
         self._backlog: list[object] = []
+        self._journal = journal
+        self._record = None if journal is None else journal.record
+        self._keep_task_runs = keep_task_runs
+        if self._record is not None:
+            self._record(
+                (
+                    FLOW_CREATED,
+                    self._id,
+                    handle.flow_run_name,
+                    handle.flow_name,
+                    None if parent is None else parent.flow_run_id,
+                    type(self._task_runner).__name__,
+                    self._fn,
+                    summarize(args),
+                    summarize_kwargs(kwargs),
+                    self._clock.now(),
+                )
+            )
 
     # -- events in ----------------------------------------------------------------------
 
     def on_start(self) -> None:
         self._feed(FlowRunCreated(flow_run_id=self._id))
         self._ledger_ref = LedgerActor.start(
-            flow_run_id=self._id, flow_run_ref=self.actor_ref, pool=self._pool
+            flow_run_id=self._id,
+            flow_run_ref=self.actor_ref,
+            pool=self._pool,
+            keep_finished=self._keep_task_runs,
         )
         self._handle.set_ledger(self._ledger_ref)
         if self._parent is not None:
@@ -193,7 +235,10 @@ class FlowRunActor(ThreadActor):
                 )
             )
         self._runner_ref = RunnerActor.start(
-            flow_run_id=self._id, task_runner=self._task_runner, parent=self.actor_ref
+            flow_run_id=self._id,
+            task_runner=self._task_runner,
+            parent=self.actor_ref,
+            journal=self._record,
         )
 
     @handles(RunnerStarted)
@@ -207,6 +252,7 @@ class FlowRunActor(ThreadActor):
             pool=self._pool,
             clock=self._clock,
             start_flow=self._start_flow,
+            journal=self._record,
         )
         self._context = FlowRunContext(
             flow_run_id=self._id,
@@ -243,6 +289,9 @@ class FlowRunActor(ThreadActor):
         self._feed(ActorStopped(run_id=self._id))  # ends it Crashed, unless it has ended
         state = self._machine.state
         assert state is not None
+        if self._journal is not None:  # the run's last record, written now (not in 0.1 s)
+            self._journal.record((FLOW_ENDED, self._id))
+            self._journal.wake()
         self._handle.resolve(state)
 
     def on_failure(self, *exc_info: Any) -> None:
@@ -283,9 +332,23 @@ class FlowRunActor(ThreadActor):
     def _execute(self, instruction: Any) -> None:
         kind = type(instruction)
         if kind is ins.RecordState:
-            self._handle.set_state(instruction.state)
+            state = instruction.state
+            if self._record is not None:
+                self._record(
+                    (FLOW_STATE, self._id, state.type, state.name, state.message, state.timestamp)
+                )
+            self._handle.set_state(state)
         elif kind is ins.Log:
-            emit(flow_run_logger, instruction.level, instruction.msg, *instruction.args)
+            text = emit(flow_run_logger, instruction.level, instruction.msg, *instruction.args)
+            if self._record is not None and instruction.level >= INFO:
+                if text is None:  # the console did not format it
+                    text = (
+                        instruction.msg % instruction.args if instruction.args else instruction.msg
+                    )
+                self._record(
+                    (LOG, self._id, None, wall_now(), instruction.level, flow_run_logger.name,
+                     text, None)
+                )  # fmt: skip
         else:
             _EXECUTORS[kind](self, instruction)
 

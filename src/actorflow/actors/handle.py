@@ -17,15 +17,18 @@ from pykka import ActorDeadError
 from actorflow._exceptions import ActorflowError
 from actorflow._logging import flow_run_logger
 from actorflow.actors.base import join_actor
-from actorflow.actors.messages import SnapshotTaskRuns
+from actorflow.actors.messages import SnapshotTaskRuns, TaskRunSnapshot
 from actorflow.core.events import CancelFlowRun
+from actorflow.journal._reader import JournalError, run_detail, runs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pykka import ActorRef
 
-    from actorflow.actors.messages import TaskRunSnapshot
+    from actorflow.actors.journal import JournalActor
+    from actorflow.journal._reader import FlowRunDetail, TaskRunHistory
+    from actorflow.journal._records import LogEmitted
     from actorflow.states import State
 
 __all__ = ["JOIN_TIMEOUT", "FlowRunHandle", "FlowRunRef"]
@@ -56,6 +59,7 @@ class FlowRunHandle:
         "flow_name",
         "flow_run_id",
         "flow_run_name",
+        "journal",
     )
 
     def __init__(self, *, flow_run_id: str, flow_run_name: str, flow_name: str) -> None:
@@ -63,6 +67,7 @@ class FlowRunHandle:
         self.flow_run_name = flow_run_name
         self.flow_name = flow_name
         self.actor_ref: ActorRef[Any] | None = None
+        self.journal: JournalActor | None = None  # set before the run starts
         self._event = threading.Event()
         self._state: State | None = None  # the current state
         self._final: State | None = None
@@ -220,9 +225,74 @@ class FlowRunRef:
         self._handle.cancel(message)
 
     def task_runs(self, timeout: float | None = 10.0) -> tuple[TaskRunSnapshot, ...]:
-        """Snapshots of the run's task runs, in the order they were submitted."""
-        snapshots = self._handle.task_run_snapshots(timeout)
+        """Snapshots of the run's task runs, in the order they were submitted.
+
+        With the journal on, a flow run keeps only its most recent finished task runs in
+        memory (`JournalSettings.recent_task_runs`); the others are read back from the
+        journal, without results or exceptions, as the kept ones are.
+
+        Raises:
+            ActorflowError: the snapshots could not be read within `timeout` seconds.
+        """
+        handle = self._handle
+        snapshots = handle.task_run_snapshots(timeout)
         if snapshots is None:
             msg = f"the task runs of flow run {self.name!r} could not be read in time"
             raise ActorflowError(msg)
-        return snapshots
+        journal = handle.journal
+        if journal is None:
+            return snapshots
+        finished = sum(1 for s in snapshots if s.state is not None and s.state.is_final())
+        if finished < journal.settings.recent_task_runs:
+            return snapshots  # the ring never filled: nothing was dropped from it
+        return _with_journal(snapshots, self._history(timeout).task_runs)
+
+    def logs(self, timeout: float | None = 10.0) -> tuple[LogEmitted, ...]:
+        """The run's log records at INFO and above (its own and its task runs'), from the
+        journal, oldest first; each names its flow run and task run.
+
+        Raises:
+            JournalError: the journal is off for this run's system, or could not be read
+                within `timeout` seconds.
+        """
+        return self._history(timeout).logs
+
+    def _history(self, timeout: float | None) -> FlowRunDetail:
+        journal = self._handle.journal
+        if journal is None:
+            msg = (
+                f"flow run {self.name!r} has no journal: its ActorSystem was created with "
+                "journal=False (or ACTORFLOW_JOURNAL=0)"
+            )
+            raise JournalError(msg)
+        if not journal.flush(timeout):
+            msg = f"the journal did not write the records of flow run {self.name!r} in time"
+            raise JournalError(msg)
+        home = journal.directory.parent
+        summary = next((s for s in runs(home) if s.flow_run_id == self.id), None)
+        if summary is None:
+            msg = f"flow run {self.name!r} is not in the journal at {journal.directory}"
+            raise JournalError(msg)
+        return run_detail(summary, home, subflows=False)
+
+
+def _with_journal(
+    live: tuple[TaskRunSnapshot, ...], recorded: tuple[TaskRunHistory, ...]
+) -> tuple[TaskRunSnapshot, ...]:
+    """Every task run the journal has, in the order they were created; the live snapshot
+    of each the ledger still holds (it may be newer than what is written)."""
+    by_id = {s.task_run_id: s for s in live}
+    merged = [
+        by_id.pop(r.task_run_id)
+        if r.task_run_id in by_id
+        else TaskRunSnapshot(
+            task_run_id=r.task_run_id,
+            task_run_name=r.task_run_name,
+            task_name=r.task_name,
+            state=r.state,
+            history=r.history,
+        )
+        for r in recorded
+    ]
+    merged.extend(by_id.values())  # created after the flush (none if the run has ended)
+    return tuple(merged)

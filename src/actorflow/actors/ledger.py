@@ -11,6 +11,7 @@ waking the flow-run actor's thread for each would cost a hand-off per message.
 
 from __future__ import annotations
 
+import collections
 from typing import TYPE_CHECKING, Any
 
 from actorflow.actors.dispatch import handles
@@ -41,9 +42,10 @@ __all__ = ["LedgerActor"]
 class _Record:
     """What the ledger knows of one task run."""
 
-    __slots__ = ("future", "history", "task_name", "task_run_name")
+    __slots__ = ("future", "history", "task_name", "task_run_id", "task_run_name")
 
     def __init__(self, task_run_name: str, task_name: str, future: Any) -> None:
+        self.task_run_id = ""  # set when it moves to the ring of finished runs
         self.task_run_name = task_run_name
         self.task_name = task_name
         self.future = future
@@ -59,12 +61,19 @@ class LedgerActor(LightActor):
         flow_run_id: str,
         flow_run_ref: ActorRef[Any],
         pool: ActorPool,
+        keep_finished: int | None = None,
     ) -> None:
+        """`keep_finished`: with the journal on, how many finished task runs to keep (the
+        most recent); None keeps every one for as long as the flow run lives."""
         super().__init__(pool=pool)
         self._flow_run_id = flow_run_id
         self._flow_run_ref = flow_run_ref
-        # Every task run of the flow run, in submission order: id -> its record.
+        # The task runs of the flow run, in submission order: id -> its record. With
+        # `keep_finished`, only pending ones: finished ones move to `_recent`, a ring.
         self._records: dict[str, _Record] = {}
+        self._recent: collections.deque[_Record] | None = (
+            None if keep_finished is None else collections.deque(maxlen=keep_finished)
+        )
         # Invariant: an id is in _pending from its Submitted/Started message to its Finished;
         # the value is the run's actor, to cancel it.
         self._pending: dict[str, ActorRef[Any]] = {}
@@ -86,12 +95,19 @@ class LedgerActor(LightActor):
     def _on_task_finished(self, message: TaskRunFinished) -> None:
         self._pending.pop(message.task_run_id, None)
         self._tally.add(message.state)
-        record = self._records.get(message.task_run_id)
+        record = (
+            self._records.get(message.task_run_id)
+            if self._recent is None
+            else self._records.pop(message.task_run_id, None)
+        )
         if record is not None:
             # The history without the result or exception: those live as long as the user's
             # future (or the flow's return value) needs them, not as long as the flow run.
             record.history = (*message.history[:-1], without_data(message.state))
             record.future = None  # the history says it all now; let the future go
+            if self._recent is not None:
+                record.task_run_id = message.task_run_id
+                self._recent.append(record)
         self._report_if_done()
 
     @handles(ChildFlowRunStarted)
@@ -131,7 +147,8 @@ class LedgerActor(LightActor):
 
     def _snapshot(self) -> tuple[TaskRunSnapshot, ...]:
         snapshots = []
-        for task_run_id, record in self._records.items():
+        finished = () if self._recent is None else [(r.task_run_id, r) for r in self._recent]
+        for task_run_id, record in (*finished, *self._records.items()):
             history = record.history
             state = history[-1] if history else record.future.state
             snapshots.append(

@@ -38,6 +38,8 @@ class ActorRunPort:
     clock: Clock
     start_flow: Callable[..., FlowRunHandle]
     """The system's `Runtime.start_flow_run`, for subflows."""
+    journal: Callable[[tuple[Any, ...]], None] | None = None
+    """Posts an entry to the system's journal (`JournalActor.record`); None: no journal."""
 
     start_task_run = start_task_run
     """`start_task_run(request, flow_run)`: start a task run, return its `TaskFuture` (the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from pykka import ActorDeadError
@@ -17,8 +18,12 @@ from actorflow.actors.messages import (
     RunnerStopped,
     StopRunner,
 )
+from actorflow.core.clock import wall_now
+from actorflow.journal._entries import LOG
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykka import ActorRef
 
     from actorflow.runners.base import Backend, TaskRunner
@@ -36,20 +41,38 @@ class RunnerActor(ThreadActor):
 
     thread_name = "runner"
 
-    def __init__(self, *, flow_run_id: str, task_runner: TaskRunner, parent: ActorRef[Any]) -> None:
+    def __init__(
+        self,
+        *,
+        flow_run_id: str,
+        task_runner: TaskRunner,
+        parent: ActorRef[Any],
+        journal: Callable[[tuple[Any, ...]], None] | None = None,
+    ) -> None:
         super().__init__()
         self._flow_run_id = flow_run_id
         self._task_runner = task_runner
         self._parent = parent
         self._backend: Backend | None = None
+        self._journal = journal
+
+    def _log(self, level: int, msg: str, *args: object, exc_text: str | None = None) -> None:
+        """A line of the runner's logger, also recorded in the run's journal."""
+        runner_logger.log(level, msg, *args, exc_info=exc_text is not None)
+        if self._journal is not None:
+            self._journal(
+                (LOG, self._flow_run_id, None, wall_now(), level, runner_logger.name,
+                 msg % args if args else msg, exc_text)
+            )  # fmt: skip
 
     def on_start(self) -> None:
-        runner_logger.info("Starting task runner `%s`...", self._task_runner.name)
+        self._log(logging.INFO, "Starting task runner `%s`...", self._task_runner.name)
         try:
             backend = self._task_runner.create_backend()
             backend.start()
         except Exception as error:
-            runner_logger.error(
+            self._log(
+                logging.ERROR,
                 "Task runner `%s` failed to start: %s: %s",
                 self._task_runner.name,
                 type(error).__name__,
@@ -85,13 +108,13 @@ class RunnerActor(ThreadActor):
         backend, self._backend = self._backend, None
         if backend is None:
             return
-        runner_logger.info("Shutting down task runner `%s`...", self._task_runner.name)
+        self._log(logging.INFO, "Shutting down task runner `%s`...", self._task_runner.name)
         try:
             backend.shutdown()
         except Exception:
-            runner_logger.log(
+            self._log(
                 logging.ERROR,
                 "Task runner `%s` failed to shut down",
                 self._task_runner.name,
-                exc_info=True,
+                exc_text=traceback.format_exc().rstrip(),
             )

@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING, Any
 from actorflow._context import current_flow_run
 from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.flow_run import start_flow_run
+from actorflow.actors.journal import JournalActor
 from actorflow.actors.light import ActorPool
 from actorflow.actors.supervisor import SupervisorActor, SupervisorWriter
 from actorflow.clocks import RealClock
 from actorflow.core.names import new_id
 from actorflow.core.supervision import Backoff
+from actorflow.journal._settings import JournalSettings, journal_directory, journal_on_by_default
 
 if TYPE_CHECKING:
+    import os
+
     from actorflow._context import FlowRunContext
     from actorflow.actors.flow_run import FlowDefinition
     from actorflow.actors.handle import FlowRunHandle
@@ -41,9 +45,17 @@ class Runtime:
     """Starts flow runs and supervisors, and shuts them down together. Every method is
     safe from any thread."""
 
-    def __init__(self, *, pool_threads: int = 2, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pool_threads: int = 2,
+        clock: Clock | None = None,
+        journal: JournalActor | None = None,
+    ) -> None:
         self.pool = ActorPool(max_threads=pool_threads)
         self.clock: Clock = clock if clock is not None else RealClock()
+        self.journal = journal
+        self._keep_task_runs = None if journal is None else journal.settings.recent_task_runs
         self._lock = threading.Lock()
         # Guarded by _lock: top-level runs not yet seen ended; supervisors; _closed.
         self.runs: dict[str, FlowRunHandle] = {}
@@ -97,6 +109,8 @@ class Runtime:
             clock=self.clock,
             start_flow=self.start_flow_run,
             parent=parent,
+            journal=self.journal,
+            keep_task_runs=self._keep_task_runs,
         )
 
     def _forget(self, handle: FlowRunHandle) -> None:
@@ -219,6 +233,8 @@ class Runtime:
             own = None if deadline is None else max(remaining() or 0.0, 1.0)
             self.clock.shutdown(timeout=own)
             self.pool.shutdown(timeout=own)
+            if self.journal is not None:  # last: it writes what the runs' ends recorded
+                self.journal.stop(timeout=None if own is None else max(own, 10.0))
         return tuple(late)
 
 
@@ -239,6 +255,37 @@ def default_runtime() -> Runtime:
         return runtime
     with _default_lock:
         if _default is None:
-            _default = Runtime()
+            _default = Runtime(journal=open_journal(None, None, explicit=False))
             atexit.register(_default.shutdown_at_exit)
         return _default
+
+
+def open_journal(
+    home: str | os.PathLike[str] | None,
+    settings: JournalSettings | bool | None,
+    *,
+    explicit: bool,
+) -> JournalActor | None:
+    """The journal actor a runtime gets: None when `settings` is False, or None (the
+    default) and `ACTORFLOW_JOURNAL` says off.
+
+    Raises:
+        OSError: the journal's folder cannot be written, when asked for `explicit`ly (for
+            the default runtime, a warning is logged and it runs without a journal).
+    """
+    if settings is False or (settings is None and not journal_on_by_default()):
+        return None
+    chosen = settings if isinstance(settings, JournalSettings) else JournalSettings()
+    directory = journal_directory(home)
+    try:
+        return JournalActor(directory, chosen)
+    except OSError as error:
+        if explicit:
+            raise
+        logger.warning(
+            "The run journal is off: %s could not be written (%s); set ACTORFLOW_HOME to a "
+            "writable folder, or ACTORFLOW_JOURNAL=0 to silence this",
+            directory,
+            error,
+        )
+        return None

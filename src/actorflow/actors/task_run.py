@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from logging import INFO
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pykka import ActorDeadError
@@ -27,6 +28,7 @@ from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
+from actorflow.core.clock import wall_now
 from actorflow.core.events import (
     ActorCrashed,
     CancelTaskRun,
@@ -52,8 +54,12 @@ from actorflow.core.instructions import (
 from actorflow.core.names import new_id
 from actorflow.core.task_run_machine import TaskRunMachine
 from actorflow.futures import TaskFutureWriter
+from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE
+from actorflow.journal._parameters import summarize, summarize_kwargs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykka import ActorRef
 
     from actorflow._context import FlowRunContext, TaskRunRequest
@@ -79,6 +85,8 @@ class TaskRunServices(Protocol):
     def pool(self) -> ActorPool: ...
     @property
     def clock(self) -> Clock: ...
+    @property
+    def journal(self) -> Callable[[tuple[Any, ...]], None] | None: ...
 
 
 # Guards every task run's `_parked` and `_inline_taken` (held for a few instructions, by
@@ -156,6 +164,26 @@ class TaskRunActor(LightActor):
             inline=request.inline is not None,
             created_at=self._clock.now(),
         )
+        self._journal = journal = port.journal
+        if journal is not None:
+            pending = self._machine.state
+            journal(
+                (
+                    TASK_CREATED,
+                    task_run_id,
+                    task_run_name,
+                    request.task_name,
+                    port.flow_run_id,
+                    request.fn,
+                    summarize(request.args),
+                    summarize_kwargs(request.kwargs),
+                    pending.timestamp,
+                )
+            )
+            journal(
+                (TASK_STATE, task_run_id, port.flow_run_id, pending.type, pending.name, None,
+                 pending.timestamp)
+            )  # fmt: skip
         future.set_state(self._machine.state)
         self._call: TaskCall | None = None
         self._timer: TimerHandle | None = None
@@ -248,8 +276,10 @@ class TaskRunActor(LightActor):
             kind = type(instruction)
             if kind is RecordState:
                 self._future.set_state(instruction.state)
+                if self._journal is not None:
+                    self._journal_state(instruction.state)
             elif kind is Log:
-                emit(task_run_logger, instruction.level, instruction.msg, *instruction.args)
+                self._log(instruction)
             elif kind is SubmitAttempt:
                 self._submit_attempt(instruction)
             elif kind is FinishTaskRun:
@@ -257,14 +287,30 @@ class TaskRunActor(LightActor):
             elif kind is StartTimer:
                 self._start_timer(instruction)
             elif kind is CancelTimer:
-                if self._timer is not None:
-                    self._timer.cancel()
-                    self._timer = None
+                self._cancel_timer()
             elif kind is AbandonAttempt:
                 self._abandon()
             else:  # pragma: no cover - a machine instruction this shell does not know
                 msg = f"TaskRunActor cannot carry out {instruction!r}"
                 raise TypeError(msg)
+
+    def _journal_state(self, state: State) -> None:
+        self._journal(  # type: ignore[misc]  # (only called with a journal)
+            (TASK_STATE, self.task_run_id, self._port.flow_run_id, state.type, state.name,
+             state.message, state.timestamp)
+        )  # fmt: skip
+
+    def _log(self, instruction: Log) -> None:
+        """Write the line, and record it in the journal (at INFO and above)."""
+        text = emit(task_run_logger, instruction.level, instruction.msg, *instruction.args)
+        if self._journal is None or instruction.level < INFO:
+            return
+        if text is None:  # the console did not format it
+            text = instruction.msg % instruction.args if instruction.args else instruction.msg
+        self._journal(
+            (LOG, self._port.flow_run_id, self.task_run_id, wall_now(), instruction.level,
+             task_run_logger.name, text, None)
+        )  # fmt: skip
 
     def _submit_attempt(self, instruction: SubmitAttempt) -> None:
         attempt = instruction.attempt
@@ -320,6 +366,11 @@ class TaskRunActor(LightActor):
             instruction.delay, functools.partial(post_if_alive, self.actor_ref, instruction.message)
         )
 
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _abandon(self) -> None:
         """Stop the current attempt from starting, or let the backend drop it if running."""
         call = self._call
@@ -330,6 +381,8 @@ class TaskRunActor(LightActor):
             backend.abandon(call)
 
     def _finish(self, instruction: FinishTaskRun) -> None:
+        if self._journal is not None:
+            self._journal_state(instruction.state)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

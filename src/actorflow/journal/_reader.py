@@ -1,0 +1,561 @@
+"""Reading the journal: records, run summaries from the index, one run's whole history.
+
+Nothing here loads the whole journal: listing runs reads the small index files only, and a
+run's history reads the stretch of its writer's segments between the run's first and last
+record (both found in the index).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from actorflow._exceptions import ActorflowError
+from actorflow.journal._files import (
+    SegmentFile,
+    is_journal_file,
+    list_segments,
+    writer_alive,
+)
+from actorflow.journal._frames import FILE_MAGIC, Damage, iter_frames
+from actorflow.journal._records import (
+    LogEmitted,
+    Record,
+    RecordType,
+    SegmentStarted,
+    UnknownRecordError,
+    decode,
+)
+from actorflow.journal._settings import journal_directory
+from actorflow.states import State, StateType
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+__all__ = [
+    "FlowRunDetail",
+    "FlowRunSummary",
+    "JournalError",
+    "NotAJournalError",
+    "RunNotFoundError",
+    "TaskRunHistory",
+    "find_run",
+    "read",
+    "read_file",
+    "run_detail",
+    "runs",
+]
+
+
+class JournalError(ActorflowError):
+    """The journal cannot answer: see the subclasses."""
+
+
+class RunNotFoundError(JournalError, LookupError):
+    """No flow run in the journal matches the id, id prefix or name given, or several do."""
+
+
+class NotAJournalError(JournalError):
+    """A file that is not a journal file was given where one was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRunSummary:
+    """One flow run as the index knows it (`actorflow runs ls`, `ActorSystem.runs`)."""
+
+    flow_run_id: str
+    flow_run_name: str
+    flow_name: str
+    parent_flow_run_id: str | None
+    started: float
+    """When it was created (seconds since the epoch)."""
+    state: State | None
+    """Its final state (without result or exception), `Crashed` if its process died
+    before it ended, or None while it is still going."""
+    ended: float | None
+    task_runs: int | None
+    """Task runs it created; None until it has ended."""
+    task_runs_completed: int | None
+    segment: str = field(repr=False, default="")
+    offset: int = field(repr=False, default=0)
+    end_segment: str | None = field(repr=False, default=None)
+    end_offset: int | None = field(repr=False, default=None)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended is None else max(self.ended - self.started, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRunHistory:
+    """One task run as the journal knows it."""
+
+    task_run_id: str
+    task_run_name: str
+    task_name: str
+    flow_run_id: str
+    parameters: dict[str, str]
+    history: tuple[State, ...]
+    """Its states in order, without results or exceptions."""
+
+    @property
+    def state(self) -> State | None:
+        return self.history[-1] if self.history else None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRunDetail:
+    """One flow run's whole history (`actorflow runs show`)."""
+
+    summary: FlowRunSummary
+    parameters: dict[str, str]
+    task_runner: str
+    history: tuple[State, ...]
+    task_runs: tuple[TaskRunHistory, ...]
+    """In the order they were created."""
+    subflows: tuple[FlowRunDetail, ...]
+    logs: tuple[LogEmitted, ...]
+
+
+# -- raw reading -----------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read()
+
+
+def iter_payloads(data: bytes, start: int | None = None) -> Iterator[tuple[int, bytes] | Damage]:
+    """(offset, payload) of each intact frame of a whole file's bytes, and its damage."""
+    if start is None:
+        start = len(FILE_MAGIC)
+    for item in iter_frames(data, start):
+        if isinstance(item, Damage):
+            yield item
+        else:
+            yield item.offset, item.payload
+
+
+def read_file(path: Path) -> Iterator[Record]:
+    """The intact records of one journal file (segment or index), in order; damaged
+    frames and records of unknown types are skipped.
+
+    Raises:
+        NotAJournalError: the file does not start with the journal's magic bytes.
+    """
+    data = _read_bytes(path)
+    if not data.startswith(FILE_MAGIC):
+        msg = f"{path} is not an actorflow journal file"
+        raise NotAJournalError(msg)
+    for item in iter_payloads(data):
+        if isinstance(item, Damage):
+            continue
+        try:
+            yield decode(item[1])
+        except (UnknownRecordError, ValueError):
+            continue
+
+
+def read(home: str | os.PathLike[str] | None = None) -> Iterator[Record]:
+    """Every intact record of the journal under `home` (default: `$ACTORFLOW_HOME` or
+    `~/.actorflow`), index records excluded: each writer's records in the order written,
+    writers one after another in the order they started."""
+    for segment in list_segments(journal_directory(home)):
+        try:
+            yield from read_file(segment.path)
+        except (OSError, NotAJournalError):
+            continue
+
+
+# -- the index: run summaries -------------------------------------------------------------
+
+
+def _header(segment: SegmentFile) -> SegmentStarted | None:
+    try:
+        with segment.path.open("rb") as file:
+            data = file.read(4096)
+    except OSError:
+        return None
+    for item in iter_payloads(data):
+        if isinstance(item, Damage):
+            return None
+        try:
+            record = decode(item[1])
+        except (UnknownRecordError, ValueError):
+            return None
+        return record if isinstance(record, SegmentStarted) else None
+    return None
+
+
+_STARTED = int(RecordType.RUN_STARTED)
+_ENDED = int(RecordType.RUN_ENDED)
+
+
+def _index_entries(segment: SegmentFile) -> Iterator[list[Any]]:
+    try:
+        data = _read_bytes(segment.index_path)
+    except OSError:
+        return
+    if not data.startswith(FILE_MAGIC):
+        return
+    unpack = msgpack.unpackb
+    for item in iter_payloads(data):
+        if isinstance(item, Damage):
+            continue
+        try:
+            values = unpack(item[1], raw=False)
+        except ValueError:
+            continue
+        if isinstance(values, list) and values and values[0] in (_STARTED, _ENDED):
+            yield values
+
+
+def runs(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    flow: str | None = None,
+    state: StateType | str | None = None,
+    limit: int | None = None,
+    top_level: bool = False,
+) -> list[FlowRunSummary]:
+    """Flow runs recorded under `home`, newest first.
+
+    Args:
+        flow: only runs of the flow with this name.
+        state: only runs whose state has this type (`"COMPLETED"`, `StateType.FAILED`...;
+            `"RUNNING"` for runs still going).
+        limit: at most this many.
+        top_level: leave subflow runs out.
+    """
+    wanted = _state_type(state)
+    directory = journal_directory(home)
+    started: dict[str, list[Any]] = {}
+    ended: dict[str, list[Any]] = {}
+    writer_of: dict[str, SegmentFile] = {}
+    last_segment: dict[str, SegmentFile] = {}
+    for segment in list_segments(directory):
+        last_segment[segment.writer_id] = segment
+        for values in _index_entries(segment):
+            if values[0] == _STARTED:
+                started[values[1]] = values
+                writer_of[values[1]] = segment
+            else:
+                ended[values[1]] = values
+    found: list[FlowRunSummary] = []
+    alive: dict[str, bool | None] = {}
+    for run_id, values in started.items():
+        _, _, name, flow_name, parent, at, segment_name, offset = values[:8]
+        if flow is not None and flow_name != flow:
+            continue
+        if top_level and parent is not None:
+            continue
+        end = ended.get(run_id)
+        if end is not None:
+            summary = FlowRunSummary(
+                flow_run_id=run_id,
+                flow_run_name=name,
+                flow_name=flow_name,
+                parent_flow_run_id=parent,
+                started=at,
+                state=State(type=StateType(end[2]), name=end[3], message=end[4], timestamp=end[5]),
+                ended=end[5],
+                task_runs=end[6],
+                task_runs_completed=end[7],
+                segment=segment_name,
+                offset=offset,
+                end_segment=end[8],
+                end_offset=end[9],
+            )
+        else:
+            segment = writer_of[run_id]
+            last = last_segment[segment.writer_id]
+            if segment.writer_id not in alive:
+                header = _header(segment)
+                alive[segment.writer_id] = None if header is None else writer_alive(header)
+            crashed = _crashed_state(alive[segment.writer_id], segment, last)
+            summary = FlowRunSummary(
+                flow_run_id=run_id,
+                flow_run_name=name,
+                flow_name=flow_name,
+                parent_flow_run_id=parent,
+                started=at,
+                state=crashed,
+                ended=None if crashed is None else crashed.timestamp,
+                task_runs=None,
+                task_runs_completed=None,
+                segment=segment_name,
+                offset=offset,
+            )
+        if wanted is not None and (
+            (summary.state.type if summary.state is not None else StateType.RUNNING) is not wanted
+        ):
+            continue
+        found.append(summary)
+    found.sort(key=lambda s: s.started, reverse=True)
+    return found if limit is None else found[:limit]
+
+
+def _crashed_state(alive: bool | None, segment: SegmentFile, last: SegmentFile) -> State | None:
+    if alive is not False:
+        return None
+    try:
+        heard = last.path.stat().st_mtime
+    except OSError:
+        heard = 0.0
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(heard)) if heard else "unknown"
+    return State(
+        type=StateType.CRASHED,
+        message=(
+            f"The process that ran it (pid {segment.pid}) ended before the run did; "
+            f"it was last heard from at {when}"
+        ),
+        timestamp=heard,
+    )
+
+
+def _state_type(state: StateType | str | None) -> StateType | None:
+    if state is None or isinstance(state, StateType):
+        return state
+    try:
+        return StateType(str(state).upper())
+    except ValueError:
+        names = ", ".join(t.value for t in StateType)
+        msg = f"state={state!r} is not a state type; choose one of {names}"
+        raise ValueError(msg) from None
+
+
+def find_run(ref: str, home: str | os.PathLike[str] | None = None) -> FlowRunSummary:
+    """The flow run whose id, id prefix (4 characters or more) or name is `ref`.
+
+    Raises:
+        RunNotFoundError: none matches, or several do (the message lists them).
+    """
+    every = runs(home)
+    exact = [s for s in every if ref in (s.flow_run_id, s.flow_run_name)]
+    matches = exact or (
+        [s for s in every if s.flow_run_id.startswith(ref)] if len(ref) >= 4 else []  # noqa: PLR2004
+    )
+    if not matches:
+        msg = f"no flow run in the journal has the id or name {ref!r}"
+        raise RunNotFoundError(msg)
+    if len(matches) > 1:
+        listed = ", ".join(f"{s.flow_run_id} ({s.flow_run_name})" for s in matches[:5])
+        msg = f"{ref!r} matches {len(matches)} flow runs: {listed}; give more of the id"
+        raise RunNotFoundError(msg)
+    return matches[0]
+
+
+# -- one run's history --------------------------------------------------------------------
+
+
+def _run_stretch(summary: FlowRunSummary, directory: Path) -> Iterator[list[Any]]:
+    """The raw records of the segments from the run's first record to its last."""
+    segments = list_segments(directory)
+    start = next((s for s in segments if s.name == summary.segment), None)
+    if start is None:
+        return
+    for segment in segments:
+        if segment.writer_id != start.writer_id or segment.number < start.number:
+            continue
+        last = segment.name == summary.end_segment
+        first = summary.offset if segment is start else None
+        yield from _raw_records(segment.path, first, summary.end_offset if last else None)
+        if last:
+            return
+
+
+def _raw_records(path: Path, start: int | None, stop: int | None) -> Iterator[list[Any]]:
+    """The records of one segment as plain lists, from frame offset `start` to `stop`."""
+    try:
+        data = _read_bytes(path)
+    except OSError:
+        return
+    if stop is not None:
+        data = data[:stop]
+    unpack = msgpack.unpackb
+    for item in iter_payloads(data, start):
+        if isinstance(item, Damage):
+            continue
+        try:
+            values = unpack(item[1], raw=False, strict_map_key=False)
+        except ValueError:
+            continue
+        if isinstance(values, list) and values:
+            yield values
+
+
+_TASK_CREATED = int(RecordType.TASK_RUN_CREATED)
+_TASK_STATE = int(RecordType.TASK_RUN_STATE)
+_FLOW_CREATED = int(RecordType.FLOW_RUN_CREATED)
+_FLOW_STATE = int(RecordType.FLOW_RUN_STATE)
+_LOG = int(RecordType.LOG)
+
+
+def task_run_histories(
+    summary: FlowRunSummary, home: str | os.PathLike[str] | None = None
+) -> tuple[TaskRunHistory, ...]:
+    """The task runs of one flow run, with their states, in the order they were created."""
+    return run_detail(summary, home, subflows=False).task_runs
+
+
+def run_detail(
+    summary: FlowRunSummary | str,
+    home: str | os.PathLike[str] | None = None,
+    *,
+    subflows: bool = True,
+) -> FlowRunDetail:
+    """One flow run's states, task runs, subflow runs (each in full) and logs.
+
+    Raises:
+        RunNotFoundError: `summary` is a reference no run (or several) match.
+    """
+    if isinstance(summary, str):
+        summary = find_run(summary, home)
+    return _details(summary, journal_directory(home), subflows=subflows)
+
+
+class _RunRecords:
+    """What one pass over a run's stretch of records collects of that run."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.parameters: dict[str, str] = {}
+        self.task_runner = ""
+        self.history: list[State] = []
+        self.tasks: dict[str, list[Any]] = {}
+        self.task_states: dict[str, list[State]] = {}
+        self.children: list[str] = []
+        self.logs: list[LogEmitted] = []
+
+    def add(self, values: list[Any]) -> None:
+        code = values[0]
+        run_id = self.run_id
+        if code == _TASK_STATE:
+            if values[2] == run_id:
+                self.task_states.setdefault(values[1], []).append(_state(values[3:7]))
+        elif code == _TASK_CREATED:
+            if values[4] == run_id:
+                self.tasks[values[1]] = values
+        elif code == _LOG:
+            if values[1] == run_id:
+                self.logs.append(LogEmitted(*values[1:7]))
+        else:
+            self._add_flow_record(code, values)
+
+    def _add_flow_record(self, code: int, values: list[Any]) -> None:
+        run_id = self.run_id
+        if code == _FLOW_STATE:
+            if values[1] == run_id:
+                self.history.append(_state(values[2:6]))
+        elif code == _FLOW_CREATED:
+            if values[1] == run_id:
+                self.task_runner, self.parameters = values[5], values[6]
+            elif values[4] == run_id:
+                self.children.append(values[1])
+
+    def task_runs(self) -> tuple[TaskRunHistory, ...]:
+        return tuple(
+            TaskRunHistory(
+                task_run_id=task_id,
+                task_run_name=values[2],
+                task_name=values[3],
+                flow_run_id=self.run_id,
+                parameters=values[5],
+                history=tuple(self.task_states.get(task_id, ())),
+            )
+            for task_id, values in self.tasks.items()
+        )
+
+
+def _details(summary: FlowRunSummary, directory: Path, *, subflows: bool) -> FlowRunDetail:
+    found = _RunRecords(summary.flow_run_id)
+    for values in _run_stretch(summary, directory):
+        found.add(values)
+    nested: list[FlowRunDetail] = []
+    if subflows and found.children:
+        known = {s.flow_run_id: s for s in runs(directory.parent)}
+        nested = [
+            _details(known[child], directory, subflows=True)
+            for child in found.children
+            if child in known
+        ]
+    return FlowRunDetail(
+        summary=summary,
+        parameters=found.parameters,
+        task_runner=found.task_runner,
+        history=tuple(found.history),
+        task_runs=found.task_runs(),
+        subflows=tuple(nested),
+        logs=tuple(found.logs),
+    )
+
+
+def _state(values: list[Any]) -> State:
+    kind, name, message, timestamp = values
+    return State(type=StateType(kind), name=name, message=message, timestamp=timestamp)
+
+
+# -- checking ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What `verify` found in one journal file."""
+
+    path: Path
+    records: int
+    torn: int
+    """Bytes of a torn tail (a write cut short), 0 if none."""
+    corrupt: int
+    """Damaged stretches followed by intact records."""
+    unknown: int
+    """Intact frames holding no record this version knows."""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.torn or self.corrupt or self.unknown)
+
+
+def verify_files(paths: Iterable[Path]) -> list[FileReport]:
+    """Read each file whole and count its records and its damage.
+
+    Raises:
+        NotAJournalError: a file does not start with the journal's magic bytes.
+    """
+    reports = []
+    for path in paths:
+        if not is_journal_file(path):
+            msg = f"{path} is not an actorflow journal file"
+            raise NotAJournalError(msg)
+        data = _read_bytes(path)
+        records = torn = corrupt = unknown = 0
+        for item in iter_payloads(data):
+            if isinstance(item, Damage):
+                if item.kind == "torn":
+                    torn += item.size
+                else:
+                    corrupt += 1
+                continue
+            try:
+                decode(item[1])
+            except (UnknownRecordError, ValueError):
+                unknown += 1
+            else:
+                records += 1
+        reports.append(FileReport(path, records, torn, corrupt, unknown))
+    return reports
+
+
+def verify(home: str | os.PathLike[str] | None = None) -> list[FileReport]:
+    """`verify_files` over every segment and index file of the journal under `home`."""
+    paths: list[Path] = []
+    for segment in list_segments(journal_directory(home)):
+        paths.append(segment.path)
+        if segment.index_path.exists():
+            paths.append(segment.index_path)
+    return verify_files(paths)

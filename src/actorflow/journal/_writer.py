@@ -1,0 +1,319 @@
+"""The segment writer: turns batches of entries into framed records in its own files.
+
+Used by one thread only (the journal actor's, `actorflow.actors.journal`); no locks. It
+owns a segment file and its index file at a time, and starts the next pair when the
+segment outgrows `JournalSettings.segment_bytes`.
+
+Durability: `write` hands each batch to the operating system with `os.write` before it
+returns (a killed process loses nothing written); `os.fsync` follows as the settings'
+`fsync` policy says.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+import msgpack
+
+from actorflow.journal import _entries as e
+from actorflow.journal._files import (
+    INDEX_SUFFIX,
+    SEGMENT_SUFFIX,
+    boot_id,
+    host_name,
+    process_started,
+    segment_stem,
+)
+from actorflow.journal._frames import FILE_MAGIC, frame
+from actorflow.journal._records import RecordType, SegmentStarted, encode
+from actorflow.states import FINAL_STATE_TYPES, StateType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
+
+    from actorflow.journal._settings import JournalSettings
+
+__all__ = ["SegmentWriter"]
+
+_COMPLETED: Final = StateType.COMPLETED
+_FINAL: Final = FINAL_STATE_TYPES
+_R_TASK_CREATED: Final = int(RecordType.TASK_RUN_CREATED)
+_R_TASK_STATE: Final = int(RecordType.TASK_RUN_STATE)
+_R_FLOW_CREATED: Final = int(RecordType.FLOW_RUN_CREATED)
+_R_FLOW_STATE: Final = int(RecordType.FLOW_RUN_STATE)
+_R_LOG: Final = int(RecordType.LOG)
+_R_RUN_STARTED: Final = int(RecordType.RUN_STARTED)
+_R_RUN_ENDED: Final = int(RecordType.RUN_ENDED)
+
+
+class _OpenRun:
+    """What the writer counts of a flow run between its creation and its end."""
+
+    __slots__ = ("completed", "created", "final")
+
+    def __init__(self) -> None:
+        self.created = 0
+        self.completed = 0
+        self.final: list[Any] | None = None  # its final state's fields, once recorded
+
+
+class _Batch:
+    """The bytes and events of one `write` call."""
+
+    __slots__ = ("base", "ended", "events", "index", "records")
+
+    def __init__(self, base: int) -> None:
+        self.base = base  # the segment's size before the batch
+        self.records = bytearray()
+        self.index = bytearray()
+        self.events: list[Any] = []
+        self.ended = False  # a flow run ended in it
+
+
+class SegmentWriter:
+    """Appends records to the current segment of one writer. One thread only."""
+
+    def __init__(self, directory: Path, settings: JournalSettings, *, writer_id: str) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.writer_id = writer_id
+        self.started = time.time()
+        self.dropped = 0
+        """Entries that could not be encoded (each is also reported to `on_drop`)."""
+        self.segment_name = ""
+        self._number = 0
+        self._fd = -1
+        self._index_fd = -1
+        self._size = 0
+        self._unsynced = False
+        self._pack = msgpack.Packer(use_bin_type=True, autoreset=True).pack
+        # Flow runs created and not yet ended (for the index's RunEnded).
+        self._open_runs: dict[str, _OpenRun] = {}
+        self._names: dict[Callable[..., Any], tuple[tuple[str, ...], str | None]] = {}
+        self.on_rotate: Callable[[], None] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+        self._open_segment()
+
+    # -- files ------------------------------------------------------------------------
+
+    def _open_segment(self) -> None:
+        self._number += 1
+        stem = segment_stem(self.started, os.getpid(), self.writer_id, self._number)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        path = self.directory / f"{stem}{SEGMENT_SUFFIX}"
+        self._fd = os.open(path, flags, 0o644)
+        self._index_fd = os.open(self.directory / f"{stem}{INDEX_SUFFIX}", flags, 0o644)
+        self.segment_name = path.name
+        header = SegmentStarted(
+            writer_id=self.writer_id,
+            segment=self._number,
+            pid=os.getpid(),
+            host=host_name(),
+            boot_id=boot_id(),
+            process_started=process_started(os.getpid()),
+            timestamp=time.time(),
+            actorflow_version=_version(),
+        )
+        start = FILE_MAGIC + frame(encode(header))
+        _write_all(self._fd, start)
+        _write_all(self._index_fd, FILE_MAGIC)
+        self._size = len(start)
+        self._unsynced = True
+
+    def close(self) -> None:
+        """Sync and close the current files (the writer is done)."""
+        if self._fd < 0:
+            return
+        try:
+            self.sync()
+        finally:
+            os.close(self._fd)
+            os.close(self._index_fd)
+            self._fd = self._index_fd = -1
+
+    def sync(self) -> None:
+        if self._unsynced and self._fd >= 0:
+            os.fsync(self._fd)
+            os.fsync(self._index_fd)
+            self._unsynced = False
+
+    # -- records ------------------------------------------------------------------------
+
+    def write(self, entries: Iterable[tuple[Any, ...]]) -> list[Any]:
+        """Write the records of `entries`, in order; sync as the policy says. Returns the
+        `FLUSH` entries' events, to be set by the caller once it is done with the batch.
+
+        An entry that cannot be encoded (a log message whose arguments do not fit it) is
+        skipped and counted in `dropped`.
+
+        Raises:
+            OSError: writing failed (the caller reports it; the batch is lost).
+        """
+        batch = _Batch(self._size)
+        encoders = self._encoders
+        for entry in entries:
+            try:
+                encoders[entry[0]](entry, batch)
+            except Exception:
+                self.dropped += 1
+        if batch.records:
+            _write_all(self._fd, batch.records)
+            self._size += len(batch.records)
+            self._unsynced = True
+        if batch.index:
+            _write_all(self._index_fd, batch.index)
+        policy = self.settings.fsync
+        if policy == "always" or (batch.ended and policy == "final"):
+            self.sync()
+        if self._size >= self.settings.segment_bytes:
+            self._rotate()
+        return batch.events
+
+    # One encoder per entry kind (see `_entries` for the layouts); each appends frames.
+
+    def _task_state(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
+        batch.records += frame(
+            self._pack(
+                [_R_TASK_STATE, task_run_id, flow_run_id, kind.value, name, message, timestamp]
+            )
+        )
+        if kind is _COMPLETED and (run := self._open_runs.get(flow_run_id)):
+            run.completed += 1
+
+    def _task_created(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        _, task_run_id, name, task_name, flow_run_id, fn, args, kwargs, at = entry
+        parameters = self._parameters(fn, args, kwargs)
+        batch.records += frame(
+            self._pack([_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at])
+        )
+        if run := self._open_runs.get(flow_run_id):
+            run.created += 1
+
+    def _log(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        _, flow_run_id, task_run_id, at, level, logger_name, text, exc = entry
+        if exc:
+            text = f"{text}\n{exc}"
+        batch.records += frame(
+            self._pack([_R_LOG, flow_run_id, task_run_id, level, logger_name, text, at])
+        )
+
+    def _flow_state(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        _, flow_run_id, kind, name, message, timestamp = entry
+        fields = [flow_run_id, kind.value, name, message, timestamp]
+        batch.records += frame(self._pack([_R_FLOW_STATE, *fields]))
+        if kind in _FINAL and (run := self._open_runs.get(flow_run_id)):
+            run.final = fields
+
+    def _flow_created(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        _, flow_run_id, name, flow_name, parent, runner, fn, args, kwargs, at = entry
+        parameters = self._parameters(fn, args, kwargs)
+        offset = batch.base + len(batch.records)
+        batch.records += frame(
+            self._pack(
+                [_R_FLOW_CREATED, flow_run_id, name, flow_name, parent, runner, parameters, at]
+            )
+        )
+        self._open_runs[flow_run_id] = _OpenRun()
+        batch.index += frame(
+            self._pack(
+                [
+                    _R_RUN_STARTED,
+                    flow_run_id,
+                    name,
+                    flow_name,
+                    parent,
+                    at,
+                    self.segment_name,
+                    offset,
+                ]
+            )
+        )
+
+    def _flow_ended(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        run = self._open_runs.pop(entry[1], None)
+        if run is None or run.final is None:
+            return  # not opened by this writer, or ended without a final state (a bug)
+        batch.index += frame(
+            self._pack(
+                [
+                    _R_RUN_ENDED,
+                    *run.final,
+                    run.created,
+                    run.completed,
+                    self.segment_name,
+                    batch.base + len(batch.records),
+                ]
+            )
+        )
+        batch.ended = True
+
+    def _flush(self, entry: tuple[Any, ...], batch: _Batch) -> None:
+        batch.events.append(entry[1])
+
+    @property
+    def _encoders(self) -> dict[int, Callable[[tuple[Any, ...], _Batch], None]]:
+        return {
+            e.TASK_STATE: self._task_state,
+            e.TASK_CREATED: self._task_created,
+            e.LOG: self._log,
+            e.FLOW_STATE: self._flow_state,
+            e.FLOW_CREATED: self._flow_created,
+            e.FLOW_ENDED: self._flow_ended,
+            e.FLUSH: self._flush,
+        }
+
+    def _rotate(self) -> None:
+        self.close()
+        self._open_segment()
+        if self.on_rotate is not None:
+            self.on_rotate()
+
+    def _parameters(
+        self, fn: Callable[..., Any], args: tuple[str, ...], kwargs: dict[str, str]
+    ) -> dict[str, str]:
+        """The parameters' texts (see `_parameters`) under their parameter names."""
+        if not args:
+            return kwargs
+        names = self._names.get(fn)
+        if names is None:
+            names = self._names[fn] = _positional_names(fn)
+            if len(self._names) > 1024:  # noqa: PLR2004  (a bounded cache)
+                self._names.pop(next(iter(self._names)))
+        positional, star = names
+        parameters: dict[str, str] = {}
+        for i, text in enumerate(args):
+            if i < len(positional):
+                parameters[positional[i]] = text
+            else:
+                parameters[f"{star or 'args'}[{i - len(positional)}]"] = text
+        parameters.update(kwargs)
+        return parameters
+
+
+def _positional_names(fn: Callable[..., Any]) -> tuple[tuple[str, ...], str | None]:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return (), None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = tuple(p.name for p in parameters if p.kind in kinds)
+    star = next((p.name for p in parameters if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+    return positional, star
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _version() -> str:
+    module = sys.modules.get("actorflow")
+    return str(getattr(module, "__version__", ""))
