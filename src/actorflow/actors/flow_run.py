@@ -41,7 +41,6 @@ from actorflow.actors.run_port import ActorRunPort
 from actorflow.actors.runner import RunnerActor
 from actorflow.actors.task_run import tell_if_alive
 from actorflow.core import instructions as ins
-from actorflow.core.clock import wall_now
 from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (
     ActorCrashed,
@@ -346,8 +345,8 @@ class FlowRunActor(ThreadActor):
                         instruction.msg % instruction.args if instruction.args else instruction.msg
                     )
                 self._record(
-                    (LOG, self._id, None, wall_now(), instruction.level, flow_run_logger.name,
-                     text, None)
+                    (LOG, self._id, None, self._clock.now(), instruction.level,
+                     flow_run_logger.name, text, None)
                 )  # fmt: skip
         else:
             _EXECUTORS[kind](self, instruction)

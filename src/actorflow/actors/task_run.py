@@ -28,7 +28,6 @@ from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
-from actorflow.core.clock import wall_now
 from actorflow.core.events import (
     ActorCrashed,
     CancelTaskRun,
@@ -52,7 +51,7 @@ from actorflow.core.instructions import (
     SubmitAttempt,
 )
 from actorflow.core.names import new_id
-from actorflow.core.task_run_machine import TaskRunMachine
+from actorflow.core.task_run_machine import FINISHED_LINE, SUBMITTED_LINE, TaskRunMachine
 from actorflow.futures import TaskFutureWriter
 from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE
 from actorflow.journal._parameters import summarize, summarize_kwargs
@@ -88,6 +87,10 @@ class TaskRunServices(Protocol):
     @property
     def journal(self) -> Callable[[tuple[Any, ...]], None] | None: ...
 
+
+# A task run's "submitting" and "finished" lines are not journaled: the journal's readers
+# rebuild them, word for word, from its `TaskRunCreated` and final-state records.
+_REBUILT_LINES: Final = frozenset({SUBMITTED_LINE, FINISHED_LINE})
 
 # Guards every task run's `_parked` and `_inline_taken` (held for a few instructions, by
 # an inline submitter and its task run's handlers only: one lock for all is cheaper than
@@ -165,8 +168,7 @@ class TaskRunActor(LightActor):
             created_at=self._clock.now(),
         )
         self._journal = journal = port.journal
-        if journal is not None:
-            pending = self._machine.state
+        if journal is not None:  # created, in its first state (Pending)
             journal(
                 (
                     TASK_CREATED,
@@ -177,13 +179,9 @@ class TaskRunActor(LightActor):
                     request.fn,
                     summarize(request.args),
                     summarize_kwargs(request.kwargs),
-                    pending.timestamp,
+                    self._machine.state.timestamp,
                 )
             )
-            journal(
-                (TASK_STATE, task_run_id, port.flow_run_id, pending.type, pending.name, None,
-                 pending.timestamp)
-            )  # fmt: skip
         future.set_state(self._machine.state)
         self._call: TaskCall | None = None
         self._timer: TimerHandle | None = None
@@ -302,13 +300,14 @@ class TaskRunActor(LightActor):
 
     def _log(self, instruction: Log) -> None:
         """Write the line, and record it in the journal (at INFO and above)."""
-        text = emit(task_run_logger, instruction.level, instruction.msg, *instruction.args)
-        if self._journal is None or instruction.level < INFO:
+        msg = instruction.msg
+        text = emit(task_run_logger, instruction.level, msg, *instruction.args)
+        if self._journal is None or instruction.level < INFO or msg in _REBUILT_LINES:
             return
         if text is None:  # the console did not format it
-            text = instruction.msg % instruction.args if instruction.args else instruction.msg
+            text = msg % instruction.args if instruction.args else msg
         self._journal(
-            (LOG, self._port.flow_run_id, self.task_run_id, wall_now(), instruction.level,
+            (LOG, self._port.flow_run_id, self.task_run_id, self._clock.now(), instruction.level,
              task_run_logger.name, text, None)
         )  # fmt: skip
 

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from actorflow.core.instructions import Instruction
     from actorflow.core.policy import RetryPolicy
 
-__all__ = ["TaskRunMachine"]
+__all__ = ["FINISHED_LINE", "SUBMITTED_LINE", "TaskRunMachine", "finished_level"]
 
 _LOGGER: Final = "task_runs"
 _CANCEL_TIMER: Final = CancelTimer()
@@ -140,9 +140,7 @@ class TaskRunMachine:
 
     @on(TaskRunCreated)
     def _on_created(self, event: TaskRunCreated, at: float, out: list[Instruction]) -> None:
-        out.append(
-            Log(_LOGGER, INFO, "Submitting task run %r to task runner...", (self.task_run_name,))
-        )
+        out.append(Log(_LOGGER, INFO, SUBMITTED_LINE, (self.task_run_name,)))
         self._upstreams = event.upstreams
         if event.upstreams:
             self._waiting = {
@@ -308,9 +306,8 @@ class TaskRunMachine:
         self._live = False
         if self._timer:
             self._cancel_timer(out)
-        level = INFO if state.type is _COMPLETED else ERROR
         out.append(
-            Log(_LOGGER, level, "Task run %r finished in state %s", (self.task_run_name, state))
+            Log(_LOGGER, finished_level(state.type), FINISHED_LINE, (self.task_run_name, state))
         )
         out.append(FinishTaskRun(state, tuple(self.history)))
 
@@ -321,6 +318,17 @@ _FINAL: Final = frozenset(
 _PENDING: Final = StateType.PENDING
 _RUNNING: Final = StateType.RUNNING
 _COMPLETED: Final = StateType.COMPLETED
+
+
+SUBMITTED_LINE: Final = "Submitting task run %r to task runner..."
+"""Logged when a task run is created, with its name."""
+FINISHED_LINE: Final = "Task run %r finished in state %s"
+"""Logged when a task run ends, with its name and final state, at `finished_level`."""
+
+
+def finished_level(state_type: StateType) -> int:
+    """The level of a task run's "finished" line: INFO when it completed, else ERROR."""
+    return INFO if state_type is _COMPLETED else ERROR
 
 
 _HANDLERS: Final = handler_table(TaskRunMachine)

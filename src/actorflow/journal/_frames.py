@@ -4,8 +4,9 @@ A journal file starts with `FILE_MAGIC`, then holds frames back to back::
 
     marker (2 bytes: AF 1A) | length (4 bytes, little-endian) | crc32 (4 bytes) | payload
 
-`crc32` covers the length bytes and the payload, so a damaged length is caught too. The
-payload is one msgpack-encoded record (see `actorflow.journal._records`).
+`crc32` is that of the payload (`zlib.crc32`). A damaged length is caught too: the bytes
+it delimits then do not match the checksum. The payload is one msgpack-encoded record (see
+`actorflow.journal._records`).
 
 Reading (`iter_frames`) never mistakes damage for data:
 
@@ -42,7 +43,6 @@ the newline is the format version."""
 MARKER: Final = b"\xaf\x1a"
 _HEADER: Final = struct.Struct("<2sII")
 HEADER_SIZE: Final = _HEADER.size  # 10
-_LENGTH: Final = struct.Struct("<I")
 MAX_PAYLOAD: Final = 64 * 1024 * 1024
 """No record is this big; a larger length read from a file is damage."""
 
@@ -65,9 +65,11 @@ class Damage(NamedTuple):
 
 def frame(payload: bytes) -> bytes:
     """The frame of one payload."""
-    length = _LENGTH.pack(len(payload))
-    crc = zlib.crc32(payload, zlib.crc32(length))
-    return MARKER + length + _LENGTH.pack(crc) + payload
+    return _pack_header(MARKER, len(payload), _crc32(payload)) + payload
+
+
+_pack_header: Final = _HEADER.pack
+_crc32: Final = zlib.crc32
 
 
 def iter_frames(data: bytes, start: int = 0) -> Iterator[Frame | Damage]:
@@ -86,7 +88,7 @@ def iter_frames(data: bytes, start: int = 0) -> Iterator[Frame | Damage]:
             body_end = position + HEADER_SIZE + length
             if marker == MARKER and body_end <= end:
                 payload = view[position + HEADER_SIZE : body_end]
-                if crc32(payload, crc32(view[position + 2 : position + 6])) == crc:
+                if crc32(payload) == crc:
                     if damaged_from is not None:
                         yield Damage(damaged_from, position - damaged_from, "corrupt")
                         damaged_from = None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from logging import INFO
 from typing import TYPE_CHECKING, Any
 
 import msgpack
 
 from actorflow._exceptions import ActorflowError
+from actorflow.core.task_run_machine import FINISHED_LINE, SUBMITTED_LINE, finished_level
 from actorflow.journal._files import (
     SegmentFile,
     is_journal_file,
@@ -30,7 +32,7 @@ from actorflow.journal._records import (
     decode,
 )
 from actorflow.journal._settings import journal_directory
-from actorflow.states import State, StateType
+from actorflow.states import FINAL_STATE_TYPES, State, StateType
 
 if TYPE_CHECKING:
     import os
@@ -394,6 +396,8 @@ _TASK_STATE = int(RecordType.TASK_RUN_STATE)
 _FLOW_CREATED = int(RecordType.FLOW_RUN_CREATED)
 _FLOW_STATE = int(RecordType.FLOW_RUN_STATE)
 _LOG = int(RecordType.LOG)
+_PENDING = StateType.PENDING
+_TASK_LOGGER = "actorflow.task_runs"  # the logger of the lines rebuilt here
 
 
 def task_run_histories(
@@ -437,15 +441,39 @@ class _RunRecords:
         run_id = self.run_id
         if code == _TASK_STATE:
             if values[2] == run_id:
-                self.task_states.setdefault(values[1], []).append(_state(values[3:7]))
+                state = _state(values[3:7])
+                self.task_states.setdefault(values[1], []).append(state)
+                if state.type in FINAL_STATE_TYPES:
+                    self._finished_line(values[1], state)
         elif code == _TASK_CREATED:
             if values[4] == run_id:
-                self.tasks[values[1]] = values
+                task_run_id, name, at = values[1], values[2], values[6]
+                self.tasks[task_run_id] = values
+                self.task_states[task_run_id] = [State(type=_PENDING, timestamp=at)]
+                self.logs.append(
+                    LogEmitted(
+                        run_id, task_run_id, INFO, _TASK_LOGGER, SUBMITTED_LINE % (name,), at
+                    )
+                )
         elif code == _LOG:
             if values[1] == run_id:
                 self.logs.append(LogEmitted(*values[1:7]))
         else:
             self._add_flow_record(code, values)
+
+    def _finished_line(self, task_run_id: str, state: State) -> None:
+        created = self.tasks.get(task_run_id)
+        name = created[2] if created is not None else task_run_id
+        self.logs.append(
+            LogEmitted(
+                self.run_id,
+                task_run_id,
+                finished_level(state.type),
+                _TASK_LOGGER,
+                FINISHED_LINE % (name, state),
+                state.timestamp,
+            )
+        )
 
     def _add_flow_record(self, code: int, values: list[Any]) -> None:
         run_id = self.run_id
@@ -491,8 +519,12 @@ def _details(summary: FlowRunSummary, directory: Path, *, subflows: bool) -> Flo
         history=tuple(found.history),
         task_runs=found.task_runs(),
         subflows=tuple(nested),
-        logs=tuple(found.logs),
+        logs=tuple(sorted(found.logs, key=_timestamp)),
     )
+
+
+def _timestamp(record: LogEmitted) -> float:
+    return record.timestamp
 
 
 def _state(values: list[Any]) -> State:

@@ -85,7 +85,8 @@ class FlowRunCreated:
 
 @dataclass(frozen=True, slots=True)
 class TaskRunCreated:
-    """A task run was created (once per task run, before its first state)."""
+    """A task run was created, in state `Pending` (once per task run; its first state
+    is not written again as a `TaskRunStateChanged`)."""
 
     task_run_id: str
     task_run_name: str

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["SegmentWriter"]
 
 _COMPLETED: Final = StateType.COMPLETED
+_VALUES: Final = {t: t.value for t in StateType}  # (a dict lookup beats the enum's property)
 _FINAL: Final = FINAL_STATE_TYPES
 _R_TASK_CREATED: Final = int(RecordType.TASK_RUN_CREATED)
 _R_TASK_STATE: Final = int(RecordType.TASK_RUN_STATE)
@@ -180,7 +181,7 @@ class SegmentWriter:
         _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
         batch.records += frame(
             self._pack(
-                [_R_TASK_STATE, task_run_id, flow_run_id, kind.value, name, message, timestamp]
+                [_R_TASK_STATE, task_run_id, flow_run_id, _VALUES[kind], name, message, timestamp]
             )
         )
         if kind is _COMPLETED and (run := self._open_runs.get(flow_run_id)):
@@ -205,7 +206,7 @@ class SegmentWriter:
 
     def _flow_state(self, entry: tuple[Any, ...], batch: _Batch) -> None:
         _, flow_run_id, kind, name, message, timestamp = entry
-        fields = [flow_run_id, kind.value, name, message, timestamp]
+        fields = [flow_run_id, _VALUES[kind], name, message, timestamp]
         batch.records += frame(self._pack([_R_FLOW_STATE, *fields]))
         if kind in _FINAL and (run := self._open_runs.get(flow_run_id)):
             run.final = fields
