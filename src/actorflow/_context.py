@@ -349,10 +349,11 @@ class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         self._ids = (flow_run_id, task_run_id)
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if not self.isEnabledFor(level):
-            return
-        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller, not this method
-        super().log(level, msg, *args, **kwargs)
+        """As `LoggerAdapter.log`; the journal gets records at INFO and above whatever the
+        logging configuration shows on the console."""
+        if self.isEnabledFor(level):
+            kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller, not this
+            super().log(level, msg, *args, **kwargs)
         if self._journal is not None and level >= logging.INFO:
             exc_info = kwargs.get("exc_info")
             exc_text = None
