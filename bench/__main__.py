@@ -3,10 +3,12 @@
     python -m bench             # the full table
     python -m bench --quick     # small N and few repeats, for a smoke check
     python -m bench --only sequential,memory
+    python -m bench --only journal   # the run journal's cost: on vs off, fsync policies
 
 Every time figure is the median over repeats of the time per task (or per call), so the
 ratios between rows of one run can be compared even on a noisy machine; absolute times
-cannot. actorflow's default console output goes to a temporary file while it is measured.
+cannot. actorflow's default console output goes to a temporary file while it is measured,
+and its run journal (on by default, as for users) to a temporary home.
 Where Prefect is installed (it is not a dependency), the same scenarios run on it too.
 """
 
@@ -17,6 +19,7 @@ import contextlib
 import dataclasses
 import gc
 import importlib.util
+import os
 import statistics
 import sys
 import tempfile
@@ -258,6 +261,55 @@ def af_memory_per_task(n: int) -> float:
     return measured["retained"]
 
 
+# -- the run journal ---------------------------------------------------------------------------
+
+
+def journal_rows(n: int, repeats: int) -> list[Row]:
+    """Sequential per-task cost in an `ActorSystem` with the journal off, on (default
+    durability) and with `fsync="always"`, measured in turn within each repeat; the
+    ratios are the medians of each repeat's ratio to "off"."""
+    from actorflow import ActorSystem, flow
+    from actorflow.journal import JournalSettings
+
+    trivial = _trivial_task()
+
+    @flow
+    def calls(count: int) -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            trivial()
+        return time.perf_counter() - start
+
+    def per_task(journal: Any, count: int) -> float:
+        with ActorSystem(journal=journal) as system:
+            elapsed: float = system.launch(calls, count).result(timeout=600)
+        return elapsed / count * 1e6
+
+    settings = {
+        "off": False,
+        "on (default: fsync at each flow run's end)": True,
+        "on, fsync='always'": JournalSettings(fsync="always"),
+    }
+    for journal in settings.values():  # warm up
+        per_task(journal, min(n, 200))
+    figures: dict[str, list[float]] = {name: [] for name in settings}
+    ratios: dict[str, list[float]] = {name: [] for name in settings}
+    for _ in range(repeats):
+        this = {name: per_task(journal, n) for name, journal in settings.items()}
+        for name, value in this.items():
+            figures[name].append(value)
+            ratios[name].append(value / this["off"])
+    return [
+        Row(
+            f"sequential, journal {name}",
+            n,
+            statistics.median(figures[name]),
+            f"{statistics.median(ratios[name]):.2f}x journal off",
+        )
+        for name in settings
+    ]
+
+
 # -- Dask ----------------------------------------------------------------------------------
 
 
@@ -447,7 +499,16 @@ def prefect_rows(n: int, repeats: int) -> list[Row]:
 
 # -- the table -----------------------------------------------------------------------------
 
-SCENARIOS = ("sequential", "concurrent", "chain", "subflow", "memory", "dask", "prefect")
+SCENARIOS = (
+    "sequential",
+    "concurrent",
+    "chain",
+    "subflow",
+    "memory",
+    "journal",
+    "dask",
+    "prefect",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -458,6 +519,8 @@ def main(argv: list[str] | None = None) -> None:
         "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
     )
     args = parser.parse_args(argv)
+    # The journal (on by default) goes to a temporary home, not to ~/.actorflow.
+    os.environ.setdefault("ACTORFLOW_HOME", tempfile.mkdtemp(prefix="actorflow-bench-"))
     only = set(args.only.split(","))
     unknown = only - set(SCENARIOS)
     if unknown:
@@ -520,6 +583,8 @@ def main(argv: list[str] | None = None) -> None:
                     unit="bytes/task",
                 )
             )
+        if "journal" in only:
+            rows.extend(journal_rows(sizes[-1], repeats))
         if "dask" in only:
             rows.extend(dask_rows(quick, repeats))
         if "prefect" in only:

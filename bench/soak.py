@@ -4,7 +4,12 @@
     python -m bench.soak --minutes 2 --only supervisor
 
 - `supervisor`: a supervisor restarting a crashing flow about 20 times a second;
-- `poller`: one flow run calling a task that returns 1 MB, 10 times a second.
+- `poller`: one flow run calling a task that returns 1 MB, 10 times a second;
+- `million`: one flow run executing 1,000,000 trivial task runs with the run journal on:
+  resident memory at its end may exceed that after its first 10,000 by at most 50 MB
+  (`--tasks` to change the count).
+
+The journal is on, as it is by default, in a temporary home.
 
 Every 10 seconds it samples the process's resident memory (RSS) and thread count, prints
 the curve, and checks that after the first minute RSS stays within +-10% of its value at
@@ -16,8 +21,10 @@ Exit status 1 if either fails.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 
@@ -107,14 +114,53 @@ def run_poller(minutes: float) -> bool:
     return verdict("poller", points)
 
 
+@task
+def trivial() -> None:
+    return None
+
+
+@flow
+def million(count: int) -> tuple[float, float, float]:
+    process = psutil.Process()
+    start = time.monotonic()
+    for _ in range(10_000):
+        trivial()
+    before = process.memory_info().rss / 2**20
+    peak = before
+    for i in range(count - 10_000):
+        trivial()
+        if i % 50_000 == 0:
+            peak = max(peak, process.memory_info().rss / 2**20)
+            print(f"million: {i + 10_000:>9} task runs, RSS {peak:7.1f} MiB", flush=True)
+    after = process.memory_info().rss / 2**20
+    return before, after, time.monotonic() - start
+
+
+def run_million(tasks: int) -> bool:
+    with ActorSystem() as system:
+        before, after, took = system.launch(million, tasks).result(timeout=None)
+    grown = after - before
+    ok = grown <= 50
+    print(
+        f"million: {tasks} task runs in {took:.0f} s; RSS {before:.1f} -> {after:.1f} MiB "
+        f"({grown:+.1f} MiB; at most +50 MiB: {'OK' if ok else 'FAIL'})"
+    )
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--only", default="supervisor,poller")
+    parser.add_argument("--tasks", type=int, default=1_000_000, help="for `million`")
+    parser.add_argument("--only", default="supervisor,poller,million")
     args = parser.parse_args(argv)
+    os.environ.setdefault("ACTORFLOW_HOME", tempfile.mkdtemp(prefix="actorflow-soak-"))
     ok = True
     for name in args.only.split(","):
-        ok &= {"supervisor": run_supervisor, "poller": run_poller}[name](args.minutes)
+        if name == "million":
+            ok &= run_million(args.tasks)
+        else:
+            ok &= {"supervisor": run_supervisor, "poller": run_poller}[name](args.minutes)
     return 0 if ok else 1
 
 
