@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actorflow import ActorSystem, StateType, flow, get_run_logger, task
-from actorflow import journal
+from actorflow import ActorSystem, StateType, flow, get_run_logger, journal, task
 from actorflow.journal import (
     Damage,
     FlowRunCreated,
@@ -48,7 +47,9 @@ records = st.one_of(
     st.builds(TaskRunCreated, _ids, _text, _text, _ids, _params, _time),
     st.builds(FlowRunStateChanged, _ids, _state_types, _text, st.none() | _text, _time),
     st.builds(TaskRunStateChanged, _ids, _ids, _state_types, _text, st.none() | _text, _time),
-    st.builds(LogEmitted, _ids, st.none() | _ids, st.sampled_from([20, 30, 40]), _text, _text, _time),
+    st.builds(
+        LogEmitted, _ids, st.none() | _ids, st.sampled_from([20, 30, 40]), _text, _text, _time
+    ),
 )
 
 
@@ -313,6 +314,18 @@ def test_prune_removes_old_segments_and_keeps_the_one_being_written(tmp_path):
         assert result.removed == ()  # the segment this system is writing stays
     with pytest.raises(ValueError, match="older_than=-1"):
         journal.prune(tmp_path, older_than=-1)
+
+
+def test_a_size_cap_keeps_the_journal_under_it_as_it_writes(tmp_path):
+    settings = JournalSettings(segment_bytes=8192, max_bytes=4 * 8192)
+    with ActorSystem(home=tmp_path, journal=settings) as system:
+        for _ in range(12):
+            system.launch(parent, 40).wait(30)
+        system.runs()
+    sizes = [f.stat().st_size for f in (tmp_path / "journal").iterdir()]
+    # The cap, plus the segment being written when it was applied (closed past its size).
+    assert sum(sizes) <= 4 * 8192 + 2 * max(sizes)
+    assert len(journal.list_segments(tmp_path / "journal")) < 12
 
 
 # -- crashes and other processes -------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from actorflow.core.names import new_id
 from actorflow.journal import _entries as e
+from actorflow.journal._prune import prune_directory
 from actorflow.journal._writer import SegmentWriter
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class JournalActor:
         self.directory = directory
         self.settings = settings
         self._writer = SegmentWriter(directory, settings, writer_id=new_id()[:8])
+        if settings.max_bytes is not None:
+            self._writer.on_rotate = self._apply_size_cap
         self._mailbox: collections.deque[Any] = collections.deque()
         self.record: Callable[[tuple[Any, ...]], None] = self._mailbox.append
         """Post one entry (see `actorflow.journal._entries`). Safe from any thread."""
@@ -134,6 +137,16 @@ class JournalActor:
             )
         for event in events:
             event.set()
+
+    def _apply_size_cap(self) -> None:
+        """On this thread, each time the writer starts a segment: the oldest segments go
+        until the journal fits `max_bytes` (this writer's current one stays)."""
+        prune_directory(
+            self.directory,
+            older_than=None,
+            max_bytes=self.settings.max_bytes,
+            keep_writer=self._writer.writer_id,
+        )
 
     def _report(self, error: OSError, lost: int = 0) -> None:
         self._writer.dropped += lost
