@@ -447,3 +447,20 @@ def test_a_long_flow_run_stays_in_flat_memory_with_the_journal_on(tmp_path):
         grown = system.launch(long_running, 100_000).result(timeout=100)
     # One in-memory record per task run would be ~60 MB here.
     assert grown < 15 * 1024 * 1024, f"resident memory grew {grown / 2**20:.1f} MiB"
+
+
+def test_the_run_history_example_runs():
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "run_history.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("flow 'survey', Completed, 4/5 task runs completed")
+    assert "  measure-" in lines[4] and ": Failed {'sample': '3'}" in lines[4]
+    assert "  log: measuring sample 4" in lines
