@@ -92,6 +92,79 @@ def test_a_corrupt_record_in_the_middle_hides_none_after_it(written, data):
         assert [i.kind for i in items if isinstance(i, Damage)] == ["corrupt"]
 
 
+def _entry_and_record(kind, ids, text, state_type, at):
+    """One entry as a shell posts it, and the record the writer must make of it."""
+    from actorflow.journal import _entries as e
+
+    flow_id, task_id = ids
+    if kind == "flow":
+        return (
+            (e.FLOW_CREATED, flow_id, text, "f", None, "R", len, ("1",), {"k": "'v'"}, at),
+            FlowRunCreated(flow_id, text, "f", None, "R", {"obj": "1", "k": "'v'"}, at),
+        )
+    if kind == "task":
+        return (
+            (e.TASK_CREATED, task_id, text, "t", flow_id, len, (), {"x": "2"}, at),
+            TaskRunCreated(task_id, text, "t", flow_id, {"x": "2"}, at),
+        )
+    if kind == "task_state":
+        return (
+            (e.TASK_STATE, task_id, flow_id, state_type, text, None, at),
+            TaskRunStateChanged(task_id, flow_id, state_type, text, None, at),
+        )
+    if kind == "flow_state":
+        return (
+            (e.FLOW_STATE, flow_id, state_type, text, text, at),
+            FlowRunStateChanged(flow_id, state_type, text, text, at),
+        )
+    return (
+        (e.LOG, flow_id, task_id, at, 20, "actorflow.task_runs", text, None),
+        LogEmitted(flow_id, task_id, 20, "actorflow.task_runs", text, at),
+    )
+
+
+_entries = st.lists(
+    st.tuples(
+        st.sampled_from(["flow", "task", "task_state", "flow_state", "log"]),
+        st.tuples(_ids, _ids),
+        _text,
+        _state_types,
+        _time,
+    ),
+    max_size=30,
+)
+
+
+@given(_entries, st.lists(st.integers(min_value=1, max_value=5), max_size=4), st.data())
+def test_entries_written_by_the_writer_read_back_as_their_records(entries, batches, data):
+    import tempfile
+
+    from actorflow.journal._writer import SegmentWriter
+
+    pairs = [_entry_and_record(*entry) for entry in entries]
+    with tempfile.TemporaryDirectory() as folder:
+        writer = SegmentWriter(Path(folder), JournalSettings(), writer_id="w")
+        rest = [entry for entry, _ in pairs]
+        for size in batches:  # in a few batches of random sizes, then the rest
+            writer.write(rest[:size])
+            rest = rest[size:]
+        writer.write(rest)
+        writer.close()
+        (segment,) = journal.list_segments(Path(folder))
+        whole = segment.path.read_bytes()
+    read = list(_read(whole))
+    assert read[1:] == [record for _, record in pairs]  # after the segment's header
+    if len(read) > 1:  # a torn tail: everything before it still reads back
+        cut = data.draw(st.integers(min_value=1, max_value=len(frame(encode(read[-1]))) - 1))
+        assert list(_read(whole[:-cut])) == read[:-1]
+
+
+def _read(data):
+    from actorflow.journal._frames import FILE_MAGIC
+
+    return (decode(f.payload) for f in iter_frames(data, len(FILE_MAGIC)) if isinstance(f, Frame))
+
+
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
     path = tmp_path / "notes.afj"
     path.write_text("hello")
