@@ -10,6 +10,7 @@ the default runtime, created on first use and shut down when the interpreter exi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import sys
 import threading
@@ -175,6 +176,9 @@ class Runtime:
                 stopper.join(0.2)
         except KeyboardInterrupt:
             sys.stderr.write("actorflow: exiting without waiting for the flow runs\n")
+            if self.journal is not None:  # what is recorded so far still reaches the disk
+                with contextlib.suppress(KeyboardInterrupt):
+                    self.journal.stop(timeout=2.0)
 
     def _forget_supervisor(self, supervisor: SupervisorWriter) -> None:
         """A supervisor stopped or gave up: the system stops keeping it (and its runs)."""
