@@ -7,7 +7,9 @@ cancelled first).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import signal
 import sys
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -18,6 +20,8 @@ from actorflow.cli._context import home
 from actorflow.cli._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CliError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from actorflow import ActorSystem, FlowRunRef
     from actorflow.flows import Flow
     from actorflow.runners.base import TaskRunner
@@ -127,23 +131,45 @@ def _open_system() -> ActorSystem:
 def _run(flow: Flow[Any, Any], arguments: dict[str, Any]) -> int:
     """Launch the run, wait for it (serving Ctrl-C and the progress display), and return
     the exit status."""
-    system = _open_system()
+    system: ActorSystem | None = None
     ref: FlowRunRef | None = None
     try:
-        ref = system.launch(flow, **arguments)
+        with _interrupt_deferred():
+            system = _open_system()
+            try:
+                ref = system.launch(flow, **arguments)
+            except TypeError as error:  # the arguments do not bind (checked already)
+                msg = f"flow {flow.name!r}: {error}"
+                raise CliError(msg) from None
         state = _wait(ref)
     except KeyboardInterrupt:
-        _interrupted(system, ref)
+        if system is not None:
+            _interrupted(system, ref)
         return EXIT_INTERRUPTED
-    except TypeError as error:  # the arguments do not bind (checked already: a safety net)
-        system.shutdown()
-        msg = f"flow {flow.name!r}: {error}"
-        raise CliError(msg) from None
     except BaseException:
-        system.shutdown()
+        if system is not None:
+            system.shutdown()
         raise
     system.shutdown()
     return EXIT_OK if state.is_completed() else EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """A Ctrl-C during the block is raised at its end: while the runtime starts its threads
+    and the run's, a `KeyboardInterrupt` would leave a run going that no one holds."""
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    except ValueError:  # not the main thread: Python delivers signals to it only
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _wait(ref: FlowRunRef) -> State:
