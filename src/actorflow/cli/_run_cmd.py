@@ -167,7 +167,7 @@ def _interrupt_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
     if caught:
         raise KeyboardInterrupt
 
