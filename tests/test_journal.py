@@ -99,12 +99,12 @@ def _entry_and_record(kind, ids, text, state_type, at):
     flow_id, task_id = ids
     if kind == "flow":
         return (
-            (e.FLOW_CREATED, flow_id, text, "f", None, "R", len, ("1",), {"k": "'v'"}, at),
+            (e.FLOW_CREATED, flow_id, text, "f", None, "R", len, (1,), {"k": "v"}, at),
             FlowRunCreated(flow_id, text, "f", None, "R", {"obj": "1", "k": "'v'"}, at),
         )
     if kind == "task":
         return (
-            (e.TASK_CREATED, task_id, text, "t", flow_id, len, (), {"x": "2"}, at),
+            (e.TASK_CREATED, task_id, text, "t", flow_id, len, (), {"x": 2}, at),
             TaskRunCreated(task_id, text, "t", flow_id, {"x": "2"}, at),
         )
     if kind == "task_state":
@@ -367,24 +367,44 @@ def test_a_segment_full_of_records_is_followed_by_the_next_and_runs_span_them(tm
     assert all(t.state is not None and t.state.is_completed() for t in detail.task_runs)
 
 
-def test_prune_removes_old_segments_and_keeps_the_one_being_written(tmp_path):
-    settings = JournalSettings(segment_bytes=8192)
-    with ActorSystem(home=tmp_path, journal=settings) as system:
-        for _ in range(4):  # each run's end is written at once: a segment each, at least
-            system.launch(parent, 40).wait(30)
-        system.runs()  # (waits for the last records to be written)
-        segments = journal.list_segments(tmp_path / "journal")
-        assert len(segments) > 2
+_SMALL_SEGMENTS = textwrap.dedent(
+    """
+    from actorflow import ActorSystem, flow, task
+    from actorflow.journal import JournalSettings
+
+    @task
+    def one(i):
+        return i
+
+    @flow
+    def burst():
+        for i in range(100):
+            one(i)
+
+    with ActorSystem(journal=JournalSettings(segment_bytes=8192)) as system:
+        for _ in range(4):
+            system.launch(burst).wait(60)
+    """
+)
+
+
+def test_prune_removes_old_segments_of_ended_processes_only(tmp_path):
+    assert _python(_SMALL_SEGMENTS, tmp_path, stderr=subprocess.DEVNULL).wait(timeout=120) == 0
+    ended = journal.list_segments(tmp_path / "journal")
+    assert len(ended) > 2
+    with ActorSystem(home=tmp_path) as system:  # a writer that runs: none of it goes
+        system.launch(child, 1).wait(30)
+        system.runs()
+        (live,) = [s for s in journal.list_segments(tmp_path / "journal") if s not in ended]
         old = time.time() - 40 * 86400
-        for segment in segments[:-1]:
+        for segment in [*ended[:-1], live]:
             os.utime(segment.path, (old, old))
         result = journal.prune(tmp_path, older_than=30 * 86400)
-        assert {p.name for p in result.removed} == {s.name for s in segments[:-1]}
-        remaining = journal.list_segments(tmp_path / "journal")
-        assert [s.name for s in remaining] == [segments[-1].name]
-        assert not segments[0].index_path.exists()
+        assert {p.name for p in result.removed} == {s.name for s in ended[:-1]}
+        assert not ended[0].index_path.exists()
         result = journal.prune(tmp_path, max_bytes=0)
-        assert result.removed == ()  # the segment this system is writing stays
+        assert [p.name for p in result.removed] == [ended[-1].name]
+        assert journal.list_segments(tmp_path / "journal") == [live]
     with pytest.raises(ValueError, match="older_than=-1"):
         journal.prune(tmp_path, older_than=-1)
 
@@ -537,3 +557,163 @@ def test_the_run_history_example_runs():
     assert lines[0].endswith("flow 'survey', Completed, 4/5 task runs completed")
     assert "  measure-" in lines[4] and ": Failed {'sample': '3'}" in lines[4]
     assert "  log: measuring sample 4" in lines
+
+
+# -- edges found in review -------------------------------------------------------------------
+
+
+def test_a_line_logged_after_its_run_ended_is_still_in_the_runs_logs(tmp_path):
+    @task(timeout_seconds=0.2)
+    def overstays() -> None:
+        time.sleep(0.6)  # abandoned at its deadline; it logs once it wakes up
+        get_run_logger().info("late line")
+
+    @flow
+    def abandons() -> None:
+        overstays(return_state=True)
+
+    with ActorSystem(home=tmp_path) as system:
+        run = system.launch(abandons)
+        run.wait(30)
+        deadline = time.monotonic() + 10
+        while "late line" not in [r.message for r in run.logs()]:
+            assert time.monotonic() < deadline, "the late line never reached the run's logs"
+            time.sleep(0.05)
+
+
+def test_a_size_cap_never_removes_a_run_still_going(tmp_path):
+    settings = JournalSettings(segment_bytes=8192, max_bytes=16384)
+
+    @flow
+    def long() -> bool:
+        for i in range(400):  # ~1 s: many segments started, the cap applied each time
+            add_slowly(i)
+        name = get_run_logger().extra["flow_run_name"]
+        return name in [s.flow_run_name for s in journal.runs(tmp_path)]
+
+    with ActorSystem(home=tmp_path, journal=settings) as system:
+        assert system.launch(long).result(timeout=60), "the run still going was pruned"
+    assert len(journal.list_segments(tmp_path / "journal")) > 2
+
+
+def test_task_runs_keep_submission_order_with_the_journal_on(tmp_path):
+    from actorflow.task_runners import ConcurrentTaskRunner
+
+    @task
+    def sleeps(seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+    @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
+    def slow_then_fast() -> None:
+        slow = sleeps.submit(0.3)
+        sleeps.submit(0.0).wait()
+        slow.wait()
+
+    with ActorSystem(home=tmp_path) as system:
+        run = system.launch(slow_then_fast)
+        run.wait(30)
+        names = [s.task_run_name for s in run.task_runs()]
+    assert [int(n.rsplit("-", 1)[1]) for n in names] == [0, 1]
+
+
+def test_odd_parameters_and_log_arguments_are_recorded_without_failing_the_run(tmp_path):
+    import math
+
+    @task
+    def takes(value: object, note: str) -> None:
+        get_run_logger().info("user %(name)s", {"name": "bob"})
+
+    @flow
+    def odd() -> None:
+        takes(math.factorial(3000), "x" * 1000)  # an int too long to print; a long string
+        takes({1, "a"}, "s")
+
+    with ActorSystem(home=tmp_path) as system:
+        run = system.launch(odd)
+        assert run.wait(30).is_completed()
+        logs = [r.message for r in run.logs()]
+    first, second = journal.run_detail(run.id, tmp_path).task_runs
+    assert first.parameters["value"].startswith("<int of ")
+    assert first.parameters["note"].endswith("...") and len(first.parameters["note"]) < 210
+    assert second.parameters["value"] in ("{1, 'a'}", "{'a', 1}")
+    assert logs.count("user bob") == 2
+
+
+_EXIT_WITHOUT_SHUTDOWN = textwrap.dedent(
+    """
+    from actorflow import ActorSystem, flow
+
+    @flow
+    def quick():
+        return 1
+
+    system = ActorSystem()  # never shut down: the interpreter's exit writes the journal
+    print(system.launch(quick).result(30))
+    """
+)
+
+
+def test_a_system_never_shut_down_still_writes_its_journal_at_exit(tmp_path):
+    for _ in range(3):
+        process = _python(_EXIT_WITHOUT_SHUTDOWN, tmp_path, stderr=subprocess.DEVNULL)
+        assert process.wait(timeout=60) == 0
+    found = journal.runs(tmp_path)
+    assert len(found) == 3
+    assert all(s.state is not None and s.state.is_completed() for s in found)
+
+
+_FORKS = textwrap.dedent(
+    """
+    import os
+    from actorflow import flow
+
+    @flow
+    def where(label: str) -> str:
+        return label
+
+    where("parent")
+    pid = os.fork()
+    if pid == 0:
+        where("child")
+        raise SystemExit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_child_writes_its_own_journal(tmp_path):
+    assert _python(_FORKS, tmp_path, stderr=subprocess.DEVNULL).wait(timeout=60) == 0
+    found = journal.runs(tmp_path)
+    assert len(found) == 2
+    assert all(s.state is not None and s.state.is_completed() for s in found)
+    assert len({s.segment.split("-")[2] for s in found}) == 2  # two writers
+
+
+def test_a_full_disk_mid_batch_leaves_later_runs_readable(tmp_path, monkeypatch):
+    from actorflow.journal import _writer
+
+    real_write = os.write
+    failures = iter([True])
+
+    def write_half_then_fail(fd, data):
+        if next(failures, False):
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    with ActorSystem(home=tmp_path) as system:
+        system.launch(child, 1).wait(30)
+        system.runs()  # written
+        monkeypatch.setattr(_writer.os, "write", write_half_then_fail)
+        system.launch(child, 2).wait(30)  # its batch fails half-way: lost, and said so
+        system.runs()
+        later = system.launch(parent, 2)
+        later.wait(30)
+        system.runs()  # written
+        detail = journal.run_detail(later.id, tmp_path)
+    assert [s.type for s in detail.history][-1] is StateType.COMPLETED
+    assert len(detail.task_runs) == 2
+    assert all(report.ok for report in journal.verify(tmp_path))

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
@@ -365,8 +366,11 @@ class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
                 if exc_info[0] is not None:
                     exc_text = "".join(traceback.format_exception(*exc_info)).rstrip()
             flow_run_id, task_run_id = self._ids
+            values: object = args
+            if len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
+                values = args[0]  # as LogRecord.getMessage does: "%(name)s" formats
             try:
-                text = str(msg) % args if args else str(msg)
+                text = str(msg) % values if args else str(msg)
             except Exception:  # logging reports the bad format itself; journal it as given
                 text = f"{msg!r} % {args!r}"
             self._journal(

@@ -25,6 +25,7 @@ from actorflow._context import FlowRunContext, reset_current, set_current
 from actorflow._exceptions import ActorflowError
 from actorflow._logging import emit, ensure_console_logging, flow_run_logger
 from actorflow._results import RemoteResult
+from actorflow.actors._pykka_compat import thread_of
 from actorflow.actors.base import ThreadActor, join_actor
 from actorflow.actors.dispatch import handles
 from actorflow.actors.handle import JOIN_TIMEOUT, FlowRunHandle
@@ -126,22 +127,36 @@ def start_flow_run(
     handle.actor_ref = actor.actor_ref
     try:
         actor.begin()
+    except KeyboardInterrupt:
+        # Ctrl-C while the thread was being started: if it runs, the run is cancelled
+        # (never left going); if not, it ends Crashed. Either way the Ctrl-C goes on up.
+        thread = thread_of(actor.actor_ref)
+        if thread is not None and thread.ident is not None:
+            handle.cancel("Interrupted (KeyboardInterrupt)")
+        else:
+            _never_started(handle, journal, KeyboardInterrupt())
+        raise
     except BaseException as error:  # no thread could be started (memory, thread limits)
-        crashed = State(
-            type=StateType.CRASHED,
-            message=f"Flow run could not start: {describe(error)}",
-            data=error,
-        )
-        if journal is not None:
-            journal.record(
-                (FLOW_STATE, handle.flow_run_id, crashed.type, crashed.name, crashed.message,
-                 crashed.timestamp)
-            )  # fmt: skip
-            journal.record((FLOW_ENDED, handle.flow_run_id))
-        handle.resolve(crashed)
+        _never_started(handle, journal, error)
         msg = f"flow run {handle.flow_run_name!r} of flow {flow.name!r} could not start: {describe(error)}"
         raise ActorflowError(msg) from error
     return handle
+
+
+def _never_started(
+    handle: FlowRunHandle, journal: JournalActor | None, error: BaseException
+) -> None:
+    """A run whose actor thread never started ends Crashed, in its handle and journal."""
+    crashed = State(
+        type=StateType.CRASHED, message=f"Flow run could not start: {describe(error)}", data=error
+    )
+    if journal is not None:
+        journal.record(
+            (FLOW_STATE, handle.flow_run_id, crashed.type, crashed.name, crashed.message,
+             crashed.timestamp)
+        )  # fmt: skip
+        journal.record((FLOW_ENDED, handle.flow_run_id))
+    handle.resolve(crashed)
 
 
 class FlowRunActor(ThreadActor):

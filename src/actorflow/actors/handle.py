@@ -266,10 +266,14 @@ class FlowRunRef:
             )
             raise JournalError(msg)
         if not journal.flush(timeout):
-            msg = f"the journal did not write the records of flow run {self.name!r} in time"
+            msg = (
+                f"the journal at {journal.directory} did not write the records of flow run "
+                f"{self.name!r} within {timeout} s, or could not write them (see the log)"
+            )
             raise JournalError(msg)
         home = journal.directory.parent
-        summary = next((s for s in runs(home) if s.flow_run_id == self.id), None)
+        mine = runs(home, writer_id=journal.writer_id)
+        summary = next((s for s in mine if s.flow_run_id == self.id), None)
         if summary is None:
             msg = f"flow run {self.name!r} is not in the journal at {journal.directory}"
             raise JournalError(msg)

@@ -17,9 +17,15 @@ only (it blocks, with a timeout); no actor ever waits on this one.
 
 from __future__ import annotations
 
+import atexit
 import collections
+import contextlib
+import functools
 import logging
+import os
 import threading
+import time
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from actorflow.core.names import new_id
@@ -39,6 +45,16 @@ logger = logging.getLogger("actorflow.journal")
 _STOP: Final = object()
 
 
+class _Flush:
+    """A `flush` request: set once every entry before it is written, or failed to be."""
+
+    __slots__ = ("done", "ok")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = True
+
+
 class JournalActor:
     """Writes a system's journal; see the module docs."""
 
@@ -47,7 +63,7 @@ class JournalActor:
         written fails here, in the caller, with the `OSError` saying why."""
         self.directory = directory
         self.settings = settings
-        self._writer = SegmentWriter(directory, settings, writer_id=new_id()[:8])
+        self._writer = SegmentWriter(directory, settings, writer_id=new_id()[:16])
         if settings.max_bytes is not None:
             self._writer.on_rotate = self._apply_size_cap
         self._mailbox: collections.deque[Any] = collections.deque()
@@ -56,8 +72,18 @@ class JournalActor:
         self._wakeup = threading.Event()
         self._stopped = threading.Event()
         self._failed_once = False
-        self._thread = threading.Thread(target=self._loop, name="actorflow-journal", daemon=True)
-        self._thread.start()
+        self._thread = self._start_thread()
+        # At interpreter exit, what is left is written and synced, whether or not the
+        # system was shut down (its thread is a daemon: it would be cut off).
+        this = weakref.ref(self)
+        self._at_exit = functools.partial(_stop_at_exit, this)
+        atexit.register(self._at_exit)
+        os.register_at_fork(after_in_child=functools.partial(_after_fork, this))
+
+    def _start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self._loop, name="actorflow-journal", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def writer_id(self) -> str:
@@ -74,18 +100,24 @@ class JournalActor:
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Block until every entry posted before this call is written (for user threads).
-        False if that did not happen within `timeout` seconds, or the journal is stopped."""
+        False if that did not happen within `timeout` seconds, if writing failed, or if
+        the journal is stopped."""
         if self._stopped.is_set():
-            return not self._mailbox
-        done = threading.Event()
-        self.record((e.FLUSH, done))
+            return False
+        request = _Flush()
+        self.record((e.FLUSH, request))
         self._wakeup.set()
-        return done.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not request.done.wait(0.1):  # in slices: the journal may stop meanwhile
+            if self._stopped.is_set() or (deadline is not None and time.monotonic() > deadline):
+                return False
+        return request.ok
 
     def stop(self, timeout: float | None = 10.0) -> bool:
         """Write what is left, sync, close the files and end the thread. Safe from any
         thread; a second call waits for the first. False if the thread had not ended in
         `timeout` seconds."""
+        atexit.unregister(self._at_exit)
         self.record((_STOP,))
         self._wakeup.set()
         self._thread.join(timeout)
@@ -94,6 +126,8 @@ class JournalActor:
     # -- the actor's thread ---------------------------------------------------------------
 
     def _loop(self) -> None:
+        if self.settings.max_bytes is not None:
+            self._apply_size_cap()  # a short process may never start a second segment
         interval = self.settings.flush_interval
         mailbox = self._mailbox
         stopping = False
@@ -115,37 +149,45 @@ class JournalActor:
             self._report(error)
         finally:
             self._stopped.set()
-            for entry in mailbox:  # posted after the stop: no one will write them
+            while mailbox:  # posted after the stop: no one will write them
+                entry = mailbox.popleft()
                 if entry[0] == e.FLUSH:
-                    entry[1].set()
+                    entry[1].ok = False
+                    entry[1].done.set()
 
     def _write(self, batch: list[Any]) -> None:
         if not batch:
             return
-        events: list[Any] = [entry[1] for entry in batch if entry[0] == e.FLUSH]
+        requests: list[Any] = [entry[1] for entry in batch if entry[0] == e.FLUSH]
         dropped = self._writer.dropped
         try:
-            events = self._writer.write(batch)
+            self._writer.write(batch)
+            skipped = self._writer.dropped - dropped
         except OSError as error:
-            self._report(error, lost=len(batch) - len(events))
+            skipped = 0
+            self._report(error, lost=len(batch) - len(requests))
+            for request in requests:
+                request.ok = False
         except Exception:  # a bug of ours: the runs must go on, the journal with them
+            skipped = 0
             logger.exception("The journal could not write a batch of %d records", len(batch))
-        if self._writer.dropped > dropped:
-            logger.warning(
-                "The journal skipped %d record(s) it could not encode",
-                self._writer.dropped - dropped,
-            )
-        for event in events:
-            event.set()
+            for request in requests:
+                request.ok = False
+        if skipped:
+            logger.warning("The journal skipped %d record(s) it could not encode", skipped)
+        for request in requests:
+            request.done.set()
 
     def _apply_size_cap(self) -> None:
         """On this thread, each time the writer starts a segment: the oldest segments go
         until the journal fits `max_bytes` (this writer's current one stays)."""
+        writer = self._writer
+        needed = writer.oldest_open_segment
         prune_directory(
             self.directory,
             older_than=None,
             max_bytes=self.settings.max_bytes,
-            keep_writer=self._writer.writer_id,
+            own_writer=(writer.writer_id, writer.segment_number if needed is None else needed),
         )
 
     def _report(self, error: OSError, lost: int = 0) -> None:
@@ -159,3 +201,34 @@ class JournalActor:
                 error,
                 lost,
             )
+
+
+def _stop_at_exit(ref: weakref.ref[JournalActor]) -> None:
+    journal = ref()
+    if journal is not None:
+        journal.stop(timeout=5.0)
+
+
+def _after_fork(ref: weakref.ref[JournalActor]) -> None:
+    """In a forked child: the parent's thread is not there, and its files are the
+    parent's. The child's journal starts afresh: a new writer (its own files, under its
+    own pid) and a new thread, and nothing of the parent's mailbox."""
+    journal = ref()
+    if journal is None:
+        return
+    journal._mailbox.clear()  # noqa: SLF001  (the one instance, in the one child thread)
+    journal._stopped = threading.Event()  # noqa: SLF001
+    old = journal._writer  # noqa: SLF001
+    for fd in (old._fd, old._index_fd):  # noqa: SLF001  (the parent's: not the child's to write)
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    try:
+        fresh = SegmentWriter(journal.directory, journal.settings, writer_id=new_id()[:16])
+        journal._writer = fresh  # noqa: SLF001
+        if old.on_rotate is not None:
+            journal._writer.on_rotate = journal._apply_size_cap  # noqa: SLF001
+    except OSError:
+        journal._stopped.set()  # noqa: SLF001  (the child runs without a journal)
+        return
+    journal._thread = journal._start_thread()  # noqa: SLF001

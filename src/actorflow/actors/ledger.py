@@ -42,14 +42,19 @@ __all__ = ["LedgerActor"]
 class _Record:
     """What the ledger knows of one task run."""
 
-    __slots__ = ("future", "history", "task_name", "task_run_id", "task_run_name")
+    __slots__ = ("future", "history", "seq", "task_name", "task_run_id", "task_run_name")
 
-    def __init__(self, task_run_name: str, task_name: str, future: Any) -> None:
+    def __init__(self, seq: int, task_run_name: str, task_name: str, future: Any) -> None:
+        self.seq = seq  # its place in submission order
         self.task_run_id = ""  # set when it moves to the ring of finished runs
         self.task_run_name = task_run_name
         self.task_name = task_name
         self.future = future
         self.history: tuple[State, ...] = ()
+
+
+def _submission_order(item: tuple[str, _Record]) -> int:
+    return item[1].seq
 
 
 class LedgerActor(LightActor):
@@ -83,13 +88,15 @@ class LedgerActor(LightActor):
         self._sealed = False
         self._reported = False
         self._children: set[str] = set()
+        self._submitted = 0
 
     @handles(TaskRunSubmitted)
     def _on_task_submitted(self, message: TaskRunSubmitted) -> None:
         self._pending[message.task_run_id] = message.task_run_ref
         self._records[message.task_run_id] = _Record(
-            message.task_run_name, message.task_name, message.future
+            self._submitted, message.task_run_name, message.task_name, message.future
         )
+        self._submitted += 1
 
     @handles(TaskRunFinished)
     def _on_task_finished(self, message: TaskRunFinished) -> None:
@@ -147,8 +154,13 @@ class LedgerActor(LightActor):
 
     def _snapshot(self) -> tuple[TaskRunSnapshot, ...]:
         snapshots = []
-        finished = () if self._recent is None else [(r.task_run_id, r) for r in self._recent]
-        for task_run_id, record in (*finished, *self._records.items()):
+        if self._recent is None:  # every record, in submission order already
+            records = list(self._records.items())
+        else:  # the recent finished ones and the pending ones, back in submission order
+            records = [(r.task_run_id, r) for r in self._recent]
+            records.extend(self._records.items())
+            records.sort(key=_submission_order)
+        for task_run_id, record in records:
             history = record.history
             state = history[-1] if history else record.future.state
             snapshots.append(

@@ -58,7 +58,7 @@ class RunnerActor(ThreadActor):
 
     def _log(self, level: int, msg: str, *args: object, exc_text: str | None = None) -> None:
         """A line of the runner's logger, also recorded in the run's journal."""
-        runner_logger.log(level, msg, *args, exc_info=exc_text is not None)
+        runner_logger.log(level, msg, *args, exc_info=exc_text is not None, stacklevel=2)
         if self._journal is not None:
             self._journal(
                 (LOG, self._flow_run_id, None, wall_now(), level, runner_logger.name,

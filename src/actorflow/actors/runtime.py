@@ -285,7 +285,12 @@ def open_journal(
         return JournalActor(directory, chosen)
     except OSError as error:
         if explicit:
-            raise
+            where = "ActorSystem(home=...)" if home is not None else "ACTORFLOW_HOME"
+            msg = (
+                f"the run journal cannot be written in {directory} ({error}); give {where} a "
+                "writable folder, or pass journal=False"
+            )
+            raise OSError(error.errno, msg) from error
         logger.warning(
             "The run journal is off: %s could not be written (%s); set ACTORFLOW_HOME to a "
             "writable folder, or ACTORFLOW_JOURNAL=0 to silence this",

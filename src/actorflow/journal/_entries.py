@@ -9,8 +9,8 @@ thread, in batches (`actorflow.journal._writer`).
 Layouts (each a tuple, in this order):
 
 - `(TASK_CREATED, task_run_id, task_run_name, task_name, flow_run_id, fn, args, kwargs, at)`,
-  where `args` and `kwargs` are the arguments' texts (`actorflow.journal._parameters`),
-  never the arguments themselves
+  where `args` and `kwargs` hold plain values (numbers, short strings) or the texts of
+  the others (`actorflow.journal._parameters.summarize`), never the other arguments
 - `(TASK_STATE, task_run_id, flow_run_id, state_type, state_name, message, timestamp)`
 - `(FLOW_CREATED, flow_run_id, flow_run_name, flow_name, parent_flow_run_id, task_runner,
   fn, args, kwargs, at)`, with texts for `args` and `kwargs` as above
@@ -21,9 +21,10 @@ Layouts (each a tuple, in this order):
 - `(FLUSH, event)`: the writer sets the `threading.Event` once every entry before it is
   written (and fsynced if the policy says so at that point).
 
-No entry holds a run's arguments, results or exceptions (only the fields of its states,
-texts of its arguments, formatted log messages), so the mailbox never keeps them alive;
-a task's function is read by the writer (its parameter names) and not kept.
+No entry holds a run's results or exceptions, nor any argument but numbers and short
+strings (only the fields of its states, texts of its other arguments, formatted log
+messages), so the mailbox never keeps them alive; a task's function is read by the
+writer (its parameter names, cached weakly) and not kept.
 """
 
 from __future__ import annotations

@@ -141,9 +141,9 @@ def writer_alive(header: SegmentStarted) -> bool | None:
         return None
     if header.boot_id and boot_id() and header.boot_id != boot_id():
         return False  # the machine has restarted since
-    if header.pid == os.getpid():
-        return True
-    exists = _pid_exists(header.pid)
+    if os.name == "nt":  # (os.kill(pid, 0) would end the process there)
+        return None
+    exists = _pid_exists(header.pid)  # (our own pid too: a restarted container reuses it)
     if exists and header.process_started and (started := process_started(header.pid)):
         return abs(started - header.process_started) < 1.0  # else: another process, same pid
     return exists

@@ -44,7 +44,7 @@ MARKER: Final = b"\xaf\x1a"
 _HEADER: Final = struct.Struct("<2sII")
 HEADER_SIZE: Final = _HEADER.size  # 10
 MAX_PAYLOAD: Final = 64 * 1024 * 1024
-"""No record is this big; a larger length read from a file is damage."""
+"""No record is this big (nor empty): another length read from a file is damage."""
 
 
 class Frame(NamedTuple):
@@ -86,7 +86,7 @@ def iter_frames(data: bytes, start: int = 0) -> Iterator[Frame | Damage]:
         if end - position >= HEADER_SIZE:
             marker, length, crc = unpack(view, position)
             body_end = position + HEADER_SIZE + length
-            if marker == MARKER and body_end <= end:
+            if marker == MARKER and 0 < length <= MAX_PAYLOAD and body_end <= end:
                 payload = view[position + HEADER_SIZE : body_end]
                 if crc32(payload) == crc:
                     if damaged_from is not None:

@@ -1,43 +1,66 @@
 """What the journal records of a run's parameters: a short text per parameter, made
-without running user code and without keeping the object.
+without running user code and without keeping any object that could matter.
 
-Taken on the thread that starts the run (so the run's arguments are never held by the
-journal's mailbox), for the price of a few type checks:
-
-- numbers, booleans, None: their `repr`;
+- numbers, booleans, None: their `repr` (an int too long to print: `<int of N bits>`);
 - strings: their `repr`, cut to `LIMIT` characters;
 - lists, tuples, sets and dicts of at most `MAX_ITEMS` such values: their `repr`;
 - anything else: its type, as `<module.Type>` (`<list of 5000 items>` for a long
-  container): a user's `__repr__` never runs, so neither a secret it would print nor the
-  cost of printing a huge object reaches the journal.
+  container): a user's `__repr__` never runs, so neither what it would print nor the cost
+  of printing a huge object reaches the journal.
+
+Split in two for the per-task path: `summarize` (on the thread that starts the run) passes
+numbers, booleans, None and short strings through as they are (immutable, small: holding
+them costs nothing) and turns everything else into its text (a `Text`) at once, so the
+journal's mailbox never holds a run's other arguments; `text_of` (on the journal's
+thread) makes the texts of what was passed through.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-__all__ = ["LIMIT", "MAX_ITEMS", "summarize", "summarize_kwargs"]
+__all__ = ["LIMIT", "MAX_ITEMS", "Text", "summarize", "summarize_kwargs", "text_of"]
 
 LIMIT: Final = 200
 MAX_ITEMS: Final = 20
+_MAX_INT_BITS: Final = 10_000  # about 3,000 digits: Python refuses to print 4,300 and more
 _SCALARS: Final = (int, float, bool, type(None))
 _CONTAINERS: Final = (list, tuple, set, frozenset, dict)
 
 
-def _text(value: Any) -> str:
+class Text(str):
+    """A parameter's finished text (as opposed to a plain value passed through)."""
+
+    __slots__ = ()
+
+
+def _plain(value: Any) -> bool:
     kind = type(value)
+    return kind in _SCALARS or (kind is str and len(value) <= LIMIT)
+
+
+def text_of(value: Any) -> str:
+    """The text of a value `summarize` passed through, or the `Text` it made. Never raises."""
+    kind = type(value)
+    if kind is Text:
+        return str(value)
+    try:
+        text = _text(value, kind)
+    except Exception:  # e.g. a container of objects whose comparison or hash fails
+        text = None
+    return _type_name(value) if text is None else text
+
+
+def _text(value: Any, kind: type) -> str | None:
+    if kind is int and value.bit_length() > _MAX_INT_BITS:
+        return f"<int of {value.bit_length()} bits>"
     if kind in _SCALARS:
         return repr(value)
     if kind is str:
         return repr(value) if len(value) <= LIMIT else repr(value[:LIMIT]) + "..."
     if kind in _CONTAINERS:
         return _container(value)
-    return _type_name(value)
-
-
-def _plain(value: Any) -> bool:
-    kind = type(value)
-    return kind in _SCALARS or (kind is str and len(value) <= LIMIT)
+    return None
 
 
 def _container(value: Any) -> str:
@@ -57,11 +80,21 @@ def _type_name(value: Any) -> str:
     return f"<{kind.__qualname__}>" if module == "builtins" else f"<{module}.{kind.__qualname__}>"
 
 
-def summarize(args: tuple[Any, ...]) -> tuple[str, ...]:
-    """The text of each positional argument."""
-    return tuple(map(_text, args)) if args else ()
+def _summary(value: Any) -> Any:
+    return value if _plain(value) else Text(text_of(value))
 
 
-def summarize_kwargs(kwargs: dict[str, Any]) -> dict[str, str]:
-    """The text of each keyword argument."""
-    return {str(k): _text(v) for k, v in kwargs.items()} if kwargs else {}
+def summarize(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Positional arguments as the journal may hold them (see the module docs)."""
+    for value in args:
+        if not _plain(value):
+            return tuple(map(_summary, args))
+    return args
+
+
+def summarize_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments as the journal may hold them (see the module docs)."""
+    for value in kwargs.values():
+        if not _plain(value):
+            return {str(k): _summary(v) for k, v in kwargs.items()}
+    return kwargs

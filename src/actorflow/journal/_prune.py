@@ -1,8 +1,10 @@
 """Retention: removing old segments so the journal never grows without bound.
 
-A segment goes with its index file. The segment a writer may still be writing (its last
-one, while its process is alive or cannot be told dead) is never removed: the journal may
-keep those beyond the cap.
+A segment goes with its index file. Segments of a writer whose process may still run
+(alive, or on another host) are never removed: one of its runs may still be going, and
+its records start in any of them. The one exception is a writer pruning its own journal
+(`JournalSettings.max_bytes`): it knows which of its segments hold runs still going, and
+removes only those before them.
 """
 
 from __future__ import annotations
@@ -36,13 +38,11 @@ def prune(
     *,
     older_than: float | None = None,
     max_bytes: int | None = None,
-    keep_writer: str | None = None,
 ) -> PruneResult:
     """Remove the segments (with their index files) last written more than `older_than`
     seconds ago, then the oldest until the journal holds at most `max_bytes`.
 
-    The segment each running writer is writing (and that of `keep_writer`, a writer id)
-    is kept.
+    Segments of writers whose process may still run are kept (see the module docs).
 
     Raises:
         ValueError: `older_than` or `max_bytes` is negative.
@@ -53,9 +53,7 @@ def prune(
     if max_bytes is not None and max_bytes < 0:
         msg = f"prune(max_bytes={max_bytes!r}): give a number of bytes, 0 or more"
         raise ValueError(msg)
-    return prune_directory(
-        journal_directory(home), older_than=older_than, max_bytes=max_bytes, keep_writer=keep_writer
-    )
+    return prune_directory(journal_directory(home), older_than=older_than, max_bytes=max_bytes)
 
 
 def prune_directory(
@@ -63,11 +61,13 @@ def prune_directory(
     *,
     older_than: float | None,
     max_bytes: int | None,
-    keep_writer: str | None = None,
+    own_writer: tuple[str, int] | None = None,
 ) -> PruneResult:
+    """`prune` in one folder. `own_writer`: (writer id, number of its first segment still
+    needed) of the writer calling, whose earlier segments may go."""
     segments = list_segments(directory)
     sizes = {s.path: _size(s) for s in segments}
-    removable = _removable(segments, keep_writer)
+    removable = _removable(segments, own_writer)
     chosen: list[SegmentFile] = []
     if older_than is not None:
         now = time.time()
@@ -112,21 +112,22 @@ def _size(segment: SegmentFile) -> int:
     return total
 
 
-def _removable(segments: list[SegmentFile], keep_writer: str | None) -> list[SegmentFile]:
-    """Oldest first: the segments whose writer has ended, and the closed segments of one
-    that runs (all but its last)."""
-    last: dict[str, SegmentFile] = {}
-    for segment in segments:
-        last[segment.writer_id] = segment
+def _removable(
+    segments: list[SegmentFile], own_writer: tuple[str, int] | None
+) -> list[SegmentFile]:
+    """Oldest first: the segments of writers that have ended, and those of the calling
+    writer before the first one it still needs."""
     alive: dict[str, bool | None] = {}
     removable = []
     for segment in segments:
         writer = segment.writer_id
+        if own_writer is not None and writer == own_writer[0]:
+            if segment.number < own_writer[1]:
+                removable.append(segment)
+            continue
         if writer not in alive:
             header = _header(segment)
             alive[writer] = None if header is None else writer_alive(header)
-        running = writer == keep_writer or alive[writer] is not False
-        if running and last[writer] is segment:
-            continue  # the segment it is writing
-        removable.append(segment)
+        if alive[writer] is False:
+            removable.append(segment)
     return removable

@@ -18,7 +18,6 @@ from actorflow._exceptions import ActorflowError
 from actorflow.core.task_run_machine import FINISHED_LINE, SUBMITTED_LINE, finished_level
 from actorflow.journal._files import (
     SegmentFile,
-    is_journal_file,
     list_segments,
     writer_alive,
 )
@@ -224,6 +223,7 @@ def runs(
     state: StateType | str | None = None,
     limit: int | None = None,
     top_level: bool = False,
+    writer_id: str | None = None,
 ) -> list[FlowRunSummary]:
     """Flow runs recorded under `home`, newest first.
 
@@ -231,40 +231,79 @@ def runs(
         flow: only runs of the flow with this name.
         state: only runs whose state has this type (`"COMPLETED"`, `StateType.FAILED`...;
             `"RUNNING"` for runs still going).
-        limit: at most this many.
+        limit: at most this many (0 or more).
         top_level: leave subflow runs out.
+        writer_id: only the runs one writer (one `ActorSystem`) recorded.
+
+    Raises:
+        ValueError: `state` is not a state type, or `limit` is negative.
     """
     wanted = _state_type(state)
-    directory = journal_directory(home)
-    started: dict[str, list[Any]] = {}
-    ended: dict[str, list[Any]] = {}
-    writer_of: dict[str, SegmentFile] = {}
-    last_segment: dict[str, SegmentFile] = {}
-    for segment in list_segments(directory):
-        last_segment[segment.writer_id] = segment
-        for values in _index_entries(segment):
-            if values[0] == _STARTED:
-                started[values[1]] = values
-                writer_of[values[1]] = segment
-            else:
-                ended[values[1]] = values
+    if limit is not None and limit < 0:
+        msg = f"runs(limit={limit!r}): give 0 or more"
+        raise ValueError(msg)
+    index = _Index(journal_directory(home), writer_id)
+    candidates = [
+        values
+        for values in index.started.values()
+        if (flow is None or values[3] == flow) and not (top_level and values[4] is not None)
+    ]
+    candidates.sort(key=_started_at, reverse=True)
     found: list[FlowRunSummary] = []
-    alive: dict[str, bool | None] = {}
-    for run_id, values in started.items():
-        _, _, name, flow_name, parent, at, segment_name, offset = values[:8]
-        if flow is not None and flow_name != flow:
+    for values in candidates:  # summaries are built only until `limit` are found
+        if limit is not None and len(found) >= limit:
+            break
+        summary = index.summary(values)
+        if summary is None:
             continue
-        if top_level and parent is not None:
+        if wanted is not None and (
+            (summary.state.type if summary.state is not None else StateType.RUNNING) is not wanted
+        ):
             continue
-        end = ended.get(run_id)
+        found.append(summary)
+    return found
+
+
+def _started_at(values: list[Any]) -> float:
+    at = values[5]
+    return at if isinstance(at, int | float) else 0.0
+
+
+class _Index:
+    """The index entries of a journal folder (of one writer, if given), by run id."""
+
+    def __init__(self, directory: Path, writer_id: str | None) -> None:
+        self.started: dict[str, list[Any]] = {}
+        self.ended: dict[str, list[Any]] = {}
+        self.writer_of: dict[str, SegmentFile] = {}
+        self.last_segment: dict[str, SegmentFile] = {}
+        self.alive: dict[str, bool | None] = {}
+        for segment in list_segments(directory):
+            if writer_id is not None and segment.writer_id != writer_id:
+                continue
+            self.last_segment[segment.writer_id] = segment
+            for values in _index_entries(segment):
+                if values[0] == _STARTED and len(values) >= 8:  # noqa: PLR2004
+                    self.started[values[1]] = values
+                    self.writer_of[values[1]] = segment
+                elif values[0] == _ENDED and len(values) >= 10:  # noqa: PLR2004
+                    self.ended[values[1]] = values  # the last one counts (late records)
+
+    def summary(self, values: list[Any]) -> FlowRunSummary | None:
+        """The summary of one started run; None for an entry this version cannot read."""
+        _, run_id, name, flow_name, parent, at, segment_name, offset = values[:8]
+        end = self.ended.get(run_id)
         if end is not None:
-            summary = FlowRunSummary(
+            kind = _STATE_TYPES.get(end[2])
+            if kind is None:  # a state type of a later version
+                return None
+            return FlowRunSummary(
                 flow_run_id=run_id,
                 flow_run_name=name,
                 flow_name=flow_name,
                 parent_flow_run_id=parent,
                 started=at,
-                state=State(type=StateType(end[2]), name=end[3], message=end[4], timestamp=end[5]),
+                state=State(type=kind, name=end[3], message=end[4], timestamp=end[5]),
                 ended=end[5],
                 task_runs=end[6],
                 task_runs_completed=end[7],
@@ -273,33 +312,28 @@ def runs(
                 end_segment=end[8],
                 end_offset=end[9],
             )
-        else:
-            segment = writer_of[run_id]
-            last = last_segment[segment.writer_id]
-            if segment.writer_id not in alive:
-                header = _header(segment)
-                alive[segment.writer_id] = None if header is None else writer_alive(header)
-            crashed = _crashed_state(alive[segment.writer_id], segment, last)
-            summary = FlowRunSummary(
-                flow_run_id=run_id,
-                flow_run_name=name,
-                flow_name=flow_name,
-                parent_flow_run_id=parent,
-                started=at,
-                state=crashed,
-                ended=None if crashed is None else crashed.timestamp,
-                task_runs=None,
-                task_runs_completed=None,
-                segment=segment_name,
-                offset=offset,
-            )
-        if wanted is not None and (
-            (summary.state.type if summary.state is not None else StateType.RUNNING) is not wanted
-        ):
-            continue
-        found.append(summary)
-    found.sort(key=lambda s: s.started, reverse=True)
-    return found if limit is None else found[:limit]
+        segment = self.writer_of[run_id]
+        writer = segment.writer_id
+        if writer not in self.alive:
+            header = _header(segment)
+            self.alive[writer] = None if header is None else writer_alive(header)
+        crashed = _crashed_state(self.alive[writer], segment, self.last_segment[writer])
+        return FlowRunSummary(
+            flow_run_id=run_id,
+            flow_run_name=name,
+            flow_name=flow_name,
+            parent_flow_run_id=parent,
+            started=at,
+            state=crashed,
+            ended=None if crashed is None else crashed.timestamp,
+            task_runs=None,
+            task_runs_completed=None,
+            segment=segment_name,
+            offset=offset,
+        )
+
+
+_STATE_TYPES = {t.value: t for t in StateType}
 
 
 def _crashed_state(alive: bool | None, segment: SegmentFile, last: SegmentFile) -> State | None:
@@ -372,19 +406,21 @@ def _run_stretch(summary: FlowRunSummary, directory: Path) -> Iterator[list[Any]
 
 
 def _raw_records(path: Path, start: int | None, stop: int | None) -> Iterator[list[Any]]:
-    """The records of one segment as plain lists, from frame offset `start` to `stop`."""
+    """The records of one segment as plain lists, from frame offset `start` to `stop`
+    (only those bytes are read)."""
+    first = len(FILE_MAGIC) if start is None else start
     try:
-        data = _read_bytes(path)
+        with path.open("rb") as file:
+            file.seek(first)
+            data = file.read() if stop is None else file.read(max(stop - first, 0))
     except OSError:
         return
-    if stop is not None:
-        data = data[:stop]
     unpack = msgpack.unpackb
-    for item in iter_payloads(data, start):
+    for item in iter_frames(data):
         if isinstance(item, Damage):
             continue
         try:
-            values = unpack(item[1], raw=False, strict_map_key=False)
+            values = unpack(item.payload, raw=False, strict_map_key=False)
         except ValueError:
             continue
         if isinstance(values, list) and values:
@@ -506,7 +542,10 @@ def _details(summary: FlowRunSummary, directory: Path, *, subflows: bool) -> Flo
         found.add(values)
     nested: list[FlowRunDetail] = []
     if subflows and found.children:
-        known = {s.flow_run_id: s for s in runs(directory.parent)}
+        writer = next(
+            (f.writer_id for f in list_segments(directory) if f.name == summary.segment), None
+        )
+        known = {s.flow_run_id: s for s in runs(directory.parent, writer_id=writer)}
         nested = [
             _details(known[child], directory, subflows=True)
             for child in found.children
@@ -519,17 +558,19 @@ def _details(summary: FlowRunSummary, directory: Path, *, subflows: bool) -> Flo
         history=tuple(found.history),
         task_runs=found.task_runs(),
         subflows=tuple(nested),
-        logs=tuple(sorted(found.logs, key=_timestamp)),
+        logs=tuple(found.logs),  # in the order written (the rebuilt lines where they belong)
     )
-
-
-def _timestamp(record: LogEmitted) -> float:
-    return record.timestamp
 
 
 def _state(values: list[Any]) -> State:
     kind, name, message, timestamp = values
-    return State(type=StateType(kind), name=name, message=message, timestamp=timestamp)
+    # A state type of a later version reads as its nearest kin: a state not final.
+    return State(
+        type=_STATE_TYPES.get(kind, StateType.PENDING),
+        name=name,
+        message=message,
+        timestamp=timestamp,
+    )
 
 
 # -- checking ----------------------------------------------------------------------------
@@ -561,10 +602,14 @@ def verify_files(paths: Iterable[Path]) -> list[FileReport]:
     """
     reports = []
     for path in paths:
-        if not is_journal_file(path):
+        data = _read_bytes(path)
+        if len(data) < len(FILE_MAGIC) and FILE_MAGIC.startswith(data):
+            # Created, then cut short before its first bytes (a kill, a full disk).
+            reports.append(FileReport(path, 0, len(data) or 1, 0, 0))
+            continue
+        if not data.startswith(FILE_MAGIC):
             msg = f"{path} is not an actorflow journal file"
             raise NotAJournalError(msg)
-        data = _read_bytes(path)
         records = torn = corrupt = unknown = 0
         for item in iter_payloads(data):
             if isinstance(item, Damage):
