@@ -97,6 +97,15 @@ class TaskRunCreated:
     timestamp: float
 
 
+def _state_of(record: FlowRunStateChanged | TaskRunStateChanged) -> State:
+    return State(
+        type=record.state_type,
+        name=record.state_name,
+        message=record.message,
+        timestamp=record.timestamp,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FlowRunStateChanged:
     """A flow run entered a state."""
@@ -110,12 +119,7 @@ class FlowRunStateChanged:
     @property
     def state(self) -> State:
         """The state, without its result or exception (the journal keeps neither)."""
-        return State(
-            type=self.state_type,
-            name=self.state_name,
-            message=self.message,
-            timestamp=self.timestamp,
-        )
+        return _state_of(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +136,7 @@ class TaskRunStateChanged:
     @property
     def state(self) -> State:
         """The state, without its result or exception (the journal keeps neither)."""
-        return State(
-            type=self.state_type,
-            name=self.state_name,
-            message=self.message,
-            timestamp=self.timestamp,
-        )
+        return _state_of(self)
 
 
 @dataclass(frozen=True, slots=True)
