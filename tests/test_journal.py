@@ -593,7 +593,8 @@ def test_a_size_cap_never_removes_a_run_still_going(tmp_path):
 
     with ActorSystem(home=tmp_path, journal=settings) as system:
         assert system.launch(long).result(timeout=60), "the run still going was pruned"
-    assert len(journal.list_segments(tmp_path / "journal")) > 2
+    # Many segments were started (and the cap applied each time); the ended run's went.
+    assert max(s.number for s in journal.list_segments(tmp_path / "journal")) > 2
 
 
 def test_task_runs_keep_submission_order_with_the_journal_on(tmp_path):
