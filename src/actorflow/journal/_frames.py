@@ -34,6 +34,7 @@ __all__ = [
     "Frame",
     "frame",
     "iter_frames",
+    "pack_header",
 ]
 
 FILE_MAGIC: Final = b"ACTORFLOW-JOURNAL\x00\x01\n"
@@ -68,6 +69,9 @@ def frame(payload: bytes) -> bytes:
     return _pack_header(MARKER, len(payload), _crc32(payload)) + payload
 
 
+pack_header: Final = _HEADER.pack
+"""`pack_header(MARKER, length, crc32)`: a frame's header, for writers that append the
+header and the payload to a buffer separately (one copy less than `frame`)."""
 _pack_header: Final = _HEADER.pack
 _crc32: Final = zlib.crc32
 

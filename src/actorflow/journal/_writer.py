@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import weakref
+import zlib
 from typing import TYPE_CHECKING, Any, Final
 
 import msgpack
@@ -30,7 +31,7 @@ from actorflow.journal._files import (
     process_started,
     segment_stem,
 )
-from actorflow.journal._frames import FILE_MAGIC, frame
+from actorflow.journal._frames import FILE_MAGIC, MARKER, frame, pack_header
 from actorflow.journal._parameters import text_of
 from actorflow.journal._records import RecordType, SegmentStarted, encode
 from actorflow.states import FINAL_STATE_TYPES, StateType
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["SegmentWriter"]
 
 _COMPLETED: Final = StateType.COMPLETED
+_TASK_STATE: Final = e.TASK_STATE
+_pack_header: Final = pack_header
+_crc32: Final = zlib.crc32
 _ENDED_KEPT: Final = 1000  # ended runs whose late records still extend their stretch
 _FILE_MODE: Final = 0o600  # a journal may hold parameters: readable by its owner only
 _VALUES: Final = {t: t.value for t in StateType}  # (a dict lookup beats the enum's property)
@@ -190,12 +194,7 @@ class SegmentWriter:
         if self._fd < 0:  # a failed rotation or write closed the files: start afresh
             self._open_segment()
         batch = _Batch(self._size)
-        encoders = self._encoders
-        for entry in entries:
-            try:
-                encoders[entry[0]](entry, batch)
-            except Exception:
-                self.dropped += 1
+        self._encode(entries, batch)
         for run_id in batch.late:  # records of runs that had ended: extend their stretch
             self._end_run(self._ended[run_id], batch)
         try:
@@ -216,6 +215,39 @@ class SegmentWriter:
             self._rotate()
         return batch.events
 
+    def _encode(self, entries: Iterable[tuple[Any, ...]], batch: _Batch) -> None:
+        encoders = self._encoders
+        records = batch.records
+        pack = self._pack
+        open_runs = self._open_runs
+        for entry in entries:
+            try:
+                if entry[0] != _TASK_STATE:
+                    encoders[entry[0]](entry, batch)
+                    continue
+                # The commonest entry (two per task run), inline: no call per record.
+                _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
+                payload = pack(
+                    [
+                        _R_TASK_STATE,
+                        task_run_id,
+                        flow_run_id,
+                        _VALUES[kind],
+                        name,
+                        message,
+                        timestamp,
+                    ]
+                )
+                records += _pack_header(MARKER, len(payload), _crc32(payload))
+                records += payload
+                if (run := open_runs.get(flow_run_id)) is not None:
+                    if kind is _COMPLETED:
+                        run.completed += 1
+                elif flow_run_id in self._ended:
+                    batch.late.add(flow_run_id)
+            except Exception:
+                self.dropped += 1
+
     def _undo_partial_write(self) -> None:
         """After a failed write (a full disk), cut both files back to their last whole
         batch, so the index's offsets stay true; if even that fails, close them (the next
@@ -228,27 +260,17 @@ class SegmentWriter:
                 self.close()
             self._fd = self._index_fd = -1
 
-    # One encoder per entry kind (see `_entries` for the layouts); each appends frames.
-
-    def _task_state(self, entry: tuple[Any, ...], batch: _Batch) -> None:
-        _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
-        batch.records += frame(
-            self._pack(
-                [_R_TASK_STATE, task_run_id, flow_run_id, _VALUES[kind], name, message, timestamp]
-            )
-        )
-        if (run := self._open_runs.get(flow_run_id)) is not None:
-            if kind is _COMPLETED:
-                run.completed += 1
-        elif flow_run_id in self._ended:
-            batch.late.add(flow_run_id)
+    # One encoder per entry kind but TASK_STATE, done in `write` (see `_entries` for the
+    # layouts); each appends frames.
 
     def _task_created(self, entry: tuple[Any, ...], batch: _Batch) -> None:
         _, task_run_id, name, task_name, flow_run_id, fn, args, kwargs, at = entry
-        parameters = self._parameters(fn, args, kwargs)
-        batch.records += frame(
-            self._pack([_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at])
+        parameters = self._parameters(fn, args, kwargs) if args or kwargs else {}
+        payload = self._pack(
+            [_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at]
         )
+        batch.records += _pack_header(MARKER, len(payload), _crc32(payload))
+        batch.records += payload
         if (run := self._open_runs.get(flow_run_id)) is not None:
             run.created += 1
         elif flow_run_id in self._ended:
@@ -339,7 +361,6 @@ class SegmentWriter:
     @property
     def _encoders(self) -> dict[int, Callable[[tuple[Any, ...], _Batch], None]]:
         return {
-            e.TASK_STATE: self._task_state,
             e.TASK_CREATED: self._task_created,
             e.LOG: self._log,
             e.FLOW_STATE: self._flow_state,
