@@ -177,8 +177,8 @@ class TaskRunActor(LightActor):
                     request.task_name,
                     port.flow_run_id,
                     request.fn,
-                    summarize(request.args),
-                    summarize_kwargs(request.kwargs),
+                    summarize(args) if (args := request.args) else args,
+                    summarize_kwargs(kwargs) if (kwargs := request.kwargs) else kwargs,
                     self._machine.state.timestamp,
                 )
             )
