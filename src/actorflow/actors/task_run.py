@@ -50,8 +50,9 @@ from actorflow.core.instructions import (
     StartTimer,
     SubmitAttempt,
 )
+from actorflow.core.lines import FINISHED_LINE, SUBMITTED_LINE
 from actorflow.core.names import new_id
-from actorflow.core.task_run_machine import FINISHED_LINE, SUBMITTED_LINE, TaskRunMachine
+from actorflow.core.task_run_machine import TaskRunMachine
 from actorflow.futures import TaskFutureWriter
 from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE
 from actorflow.journal._parameters import summarize, summarize_kwargs

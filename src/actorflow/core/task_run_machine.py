@@ -26,7 +26,7 @@ Events about another attempt than the current one are ignored.
 from __future__ import annotations
 
 from dataclasses import replace
-from logging import ERROR, INFO, WARNING
+from logging import INFO, WARNING
 from typing import TYPE_CHECKING, Final
 
 from actorflow._exceptions import TaskRunnerError
@@ -52,6 +52,7 @@ from actorflow.core.instructions import (
     StartTimer,
     SubmitAttempt,
 )
+from actorflow.core.lines import FINISHED_LINE, SUBMITTED_LINE, finished_level
 from actorflow.core.policy import failure_state, safe_repr, safe_str, timed_out_state
 from actorflow.states import State, StateType, make_state
 from actorflow.transitions import decide
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
     from actorflow.core.instructions import Instruction
     from actorflow.core.policy import RetryPolicy
 
-__all__ = ["FINISHED_LINE", "SUBMITTED_LINE", "TaskRunMachine", "finished_level"]
+__all__ = ["TaskRunMachine"]
 
 _LOGGER: Final = "task_runs"
 _CANCEL_TIMER: Final = CancelTimer()
@@ -318,17 +319,6 @@ _FINAL: Final = frozenset(
 _PENDING: Final = StateType.PENDING
 _RUNNING: Final = StateType.RUNNING
 _COMPLETED: Final = StateType.COMPLETED
-
-
-SUBMITTED_LINE: Final = "Submitting task run %r to task runner..."
-"""Logged when a task run is created, with its name."""
-FINISHED_LINE: Final = "Task run %r finished in state %s"
-"""Logged when a task run ends, with its name and final state, at `finished_level`."""
-
-
-def finished_level(state_type: StateType) -> int:
-    """The level of a task run's "finished" line: INFO when it completed, else ERROR."""
-    return INFO if state_type is _COMPLETED else ERROR
 
 
 _HANDLERS: Final = handler_table(TaskRunMachine)

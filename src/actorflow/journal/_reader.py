@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 
 from actorflow._exceptions import ActorflowError
-from actorflow.core.task_run_machine import FINISHED_LINE, SUBMITTED_LINE, finished_level
+from actorflow.core.lines import FINISHED_LINE, SUBMITTED_LINE, finished_level
 from actorflow.journal._files import (
     SegmentFile,
     list_segments,
