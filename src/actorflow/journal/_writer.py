@@ -46,6 +46,7 @@ __all__ = ["SegmentWriter"]
 
 _COMPLETED: Final = StateType.COMPLETED
 _TASK_STATE: Final = e.TASK_STATE
+_TASK_CREATED: Final = e.TASK_CREATED
 _pack_header: Final = pack_header
 _crc32: Final = zlib.crc32
 _ENDED_KEPT: Final = 1000  # ended runs whose late records still extend their stretch
@@ -222,26 +223,30 @@ class SegmentWriter:
         open_runs = self._open_runs
         for entry in entries:
             try:
-                if entry[0] != _TASK_STATE:
-                    encoders[entry[0]](entry, batch)
+                code = entry[0]
+                # The commonest entries (three per task run) inline: no call per record.
+                if code == _TASK_STATE:
+                    _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
+                    payload = pack(
+                        [_R_TASK_STATE, task_run_id, flow_run_id, _VALUES[kind], name, message,
+                         timestamp]
+                    )  # fmt: skip
+                elif code == _TASK_CREATED:
+                    _, task_run_id, name, task_name, flow_run_id, fn, args, kwargs, at = entry
+                    parameters = self._parameters(fn, args, kwargs) if args or kwargs else {}
+                    payload = pack(
+                        [_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at]
+                    )
+                    kind = None
+                else:
+                    encoders[code](entry, batch)
                     continue
-                # The commonest entry (two per task run), inline: no call per record.
-                _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
-                payload = pack(
-                    [
-                        _R_TASK_STATE,
-                        task_run_id,
-                        flow_run_id,
-                        _VALUES[kind],
-                        name,
-                        message,
-                        timestamp,
-                    ]
-                )
                 records += _pack_header(MARKER, len(payload), _crc32(payload))
                 records += payload
                 if (run := open_runs.get(flow_run_id)) is not None:
-                    if kind is _COMPLETED:
+                    if kind is None:
+                        run.created += 1
+                    elif kind is _COMPLETED:
                         run.completed += 1
                 elif flow_run_id in self._ended:
                     batch.late.add(flow_run_id)
@@ -260,21 +265,8 @@ class SegmentWriter:
                 self.close()
             self._fd = self._index_fd = -1
 
-    # One encoder per entry kind but TASK_STATE, done in `write` (see `_entries` for the
-    # layouts); each appends frames.
-
-    def _task_created(self, entry: tuple[Any, ...], batch: _Batch) -> None:
-        _, task_run_id, name, task_name, flow_run_id, fn, args, kwargs, at = entry
-        parameters = self._parameters(fn, args, kwargs) if args or kwargs else {}
-        payload = self._pack(
-            [_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at]
-        )
-        batch.records += _pack_header(MARKER, len(payload), _crc32(payload))
-        batch.records += payload
-        if (run := self._open_runs.get(flow_run_id)) is not None:
-            run.created += 1
-        elif flow_run_id in self._ended:
-            batch.late.add(flow_run_id)
+    # One encoder per entry kind but the task runs' two, done in `_encode` (see `_entries`
+    # for the layouts); each appends frames.
 
     def _log(self, entry: tuple[Any, ...], batch: _Batch) -> None:
         _, flow_run_id, task_run_id, at, level, logger_name, text, exc = entry
@@ -361,7 +353,6 @@ class SegmentWriter:
     @property
     def _encoders(self) -> dict[int, Callable[[tuple[Any, ...], _Batch], None]]:
         return {
-            e.TASK_CREATED: self._task_created,
             e.LOG: self._log,
             e.FLOW_STATE: self._flow_state,
             e.FLOW_CREATED: self._flow_created,
