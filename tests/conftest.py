@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import threading
 import time
+from typing import TYPE_CHECKING
 
 # Every run's journal goes to a temporary home, never to the user's ~/.actorflow (set
 # before actorflow is imported; subprocesses started by tests inherit it).
@@ -17,6 +18,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from actorflow.task_runners import ConcurrentTaskRunner, DaskTaskRunner, SequentialTaskRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -39,13 +43,26 @@ def run_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(_RUN_THREAD_PREFIXES)]
 
 
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds have passed; its last value.
+
+    The one way a test waits for something to happen on another thread (never a fixed
+    sleep): `assert wait_until(lambda: ...)`. The deadline only stops a hang; a passing
+    test never waits for it, so it can be generous.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return bool(predicate())
+        time.sleep(0.002)
+    return True
+
+
 @pytest.fixture(autouse=True)
 def _no_run_threads_left_behind():
     """Every test: once it returns, no flow-run, runner or body thread is alive."""
     yield
-    deadline = time.monotonic() + 5.0
-    while run_threads() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: not run_threads(), timeout=5.0)
     leftover = run_threads()
     assert not leftover, f"threads left behind by the test: {leftover}"
 

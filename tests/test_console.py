@@ -165,17 +165,19 @@ def test_filters_and_handlers_added_to_actorflow_loggers_after_set_up_apply():
 
 
 def test_import_does_not_load_distributed_and_is_fast():
+    # CPU time, not wall time: what the import itself costs, however busy the machine
+    # (~0.04 s; importing distributed as well costs ~0.4 s).
     code = (
         "import sys, time\n"
         "import pykka, msgpack\n"
-        "t = time.perf_counter()\n"
+        "t = time.process_time()\n"
         "import actorflow, actorflow.task_runners\n"
-        "elapsed = time.perf_counter() - t\n"
+        "elapsed = time.process_time() - t\n"
         "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'dask imported'\n"
         "print(elapsed)\n"
     )
     elapsed = min(float(run_script(code)[-1]) for _ in range(3))
-    assert elapsed < 0.1, f"import actorflow took {elapsed:.3f}s beyond pykka and msgpack"
+    assert elapsed < 0.1, f"import actorflow took {elapsed:.3f}s of CPU beyond pykka and msgpack"
 
 
 def test_the_futures_example_runs():

@@ -8,8 +8,21 @@ import time
 
 import pytest
 
-from actorflow import StateType, flow, task
+from actorflow import ActorSystem, StateType, flow, task
+from actorflow.clocks import ManualClock
 from actorflow.task_runners import ConcurrentTaskRunner, SequentialTaskRunner
+
+from .conftest import wait_until
+
+
+def _advance_to_the_timer(clock: ManualClock, seconds: float) -> None:
+    """Advance `clock` by `seconds` once a timer is pending, and check that one fired.
+
+    A run sets its timers on its own threads, a moment after the event the test waited
+    for (a body or attempt seen to start): advancing before would move time under it.
+    """
+    assert wait_until(lambda: clock.next_deadline() is not None), "no timer was set"
+    assert clock.advance(seconds) >= 1
 
 
 def test_retries_go_through_awaiting_retry_and_retrying(task_runner, caplog, tmp_path):
@@ -63,6 +76,8 @@ def test_retry_history_and_final_failure(local_runner):
 
 
 def test_retry_states_seen_by_the_future(local_runner):
+    """On a manual clock: the retry waits until the test has seen `AwaitingRetry` (a real
+    0.3 s delay could pass before a busy machine let the watching body look)."""
     seen: list[str] = []
     attempts = []
 
@@ -84,9 +99,15 @@ def test_retry_states_seen_by_the_future(local_runner):
             time.sleep(0.005)
         return future.result()
 
-    assert watches() == "ok"
+    clock = ManualClock()
+    with ActorSystem(clock=clock) as system:
+        run = system.launch(watches)
+        assert wait_until(lambda: "AwaitingRetry" in seen)
+        assert len(attempts) == 1  # the retry waits for its delay
+        _advance_to_the_timer(clock, 0.3)
+        assert run.result(timeout=20) == "ok"
+    assert len(attempts) == 2
     assert "AwaitingRetry" in seen
-    assert seen.index("AwaitingRetry") < len(seen)
 
 
 def test_retry_delays_do_not_hold_a_pool_thread():
@@ -212,44 +233,80 @@ def test_sequential_timeout_does_not_block_later_tasks():
 
 
 def test_timeouts_are_retried():
-    attempts = []
+    """On a manual clock: the first attempt times out when the test says (it is still
+    blocked then), and the retry's own timeout cannot fire however slow the machine."""
+    attempts: list[threading.Thread] = []
+    first_started = threading.Event()
+    release_first = threading.Event()
 
     @task(timeout_seconds=0.1, retries=1)
     def slow_then_fast() -> str:
-        attempts.append(1)
+        attempts.append(threading.current_thread())
         if len(attempts) == 1:
-            time.sleep(0.5)
+            first_started.set()
+            assert release_first.wait(20)
+            return "late"
         return "fast"
 
     @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
     def retries_timeout():
         return slow_then_fast()
 
-    assert retries_timeout() == "fast"
-    time.sleep(0.5)  # let the abandoned first attempt finish before the thread check
+    clock = ManualClock()
+    try:
+        with ActorSystem(clock=clock) as system:
+            run = system.launch(retries_timeout)
+            assert first_started.wait(20)
+            _advance_to_the_timer(clock, 0.1)  # the first attempt times out: retried at once
+            assert run.result(timeout=20) == "fast"
+        assert len(attempts) == 2
+    finally:
+        release_first.set()
+    # the abandoned first attempt's thread ends once its call returns
+    assert wait_until(lambda: not attempts[0].is_alive())
 
 
 def test_a_timed_out_attempt_finishing_during_the_retry_delay_does_not_stop_the_retry():
     """The late outcome of the abandoned attempt arrives while the run waits for its retry
-    (the attempt number has not moved on yet): it must be ignored, and the retry happen."""
-    first_done = threading.Event()
-    attempts = []
+    (the attempt number has not moved on yet): it must be ignored, and the retry happen.
+
+    On a manual clock, so that the order is the test's, not the machine's: the attempt
+    times out, then returns (its thread ends once it has reported), then the retry is due.
+    """
+    first_started = threading.Event()
+    release_first = threading.Event()
+    attempts: list[threading.Thread] = []
 
     @task(timeout_seconds=0.2, retries=1, retry_delay_seconds=0.6)
     def slow_then_fast() -> str:
-        attempts.append(1)
+        attempts.append(threading.current_thread())
         if len(attempts) == 1:
-            time.sleep(0.4)  # ends inside the retry delay
-            first_done.set()
+            first_started.set()
+            assert release_first.wait(20)  # returns inside the retry delay
             return "late"
         return "retried"
 
     @flow(task_runner=ConcurrentTaskRunner(max_workers=2))
     def retries_after_a_delay() -> str:
-        return slow_then_fast.submit().result(timeout=10)  # TimeoutError: the run hung
+        return slow_then_fast.submit().result(timeout=20)  # TimeoutError: the run hung
 
-    assert retries_after_a_delay() == "retried"
-    assert first_done.is_set()
+    clock = ManualClock()
+    try:
+        with ActorSystem(clock=clock) as system:
+            run = system.launch(retries_after_a_delay)
+            assert first_started.wait(20)
+            _advance_to_the_timer(clock, 0.2)  # timed out: the retry is due in 0.6 s
+            assert wait_until(lambda: clock.next_deadline() is not None)  # the retry's timer
+            release_first.set()
+            # An abandoned worker exits once its call has returned and reported: the late
+            # outcome has reached the task run, before the retry is due.
+            assert wait_until(lambda: not attempts[0].is_alive())
+            assert len(attempts) == 1
+            _advance_to_the_timer(clock, 0.6)
+            assert run.result(timeout=20) == "retried"
+        assert len(attempts) == 2
+    finally:
+        release_first.set()
 
 
 def test_flow_retries(caplog):
@@ -309,37 +366,44 @@ def test_flow_timeout_cancels_pending_tasks_and_ends_timed_out():
     assert (
         str(state) == "TimedOut(message='Flow run exceeded timeout of 0.3 second(s)', type=FAILED)"
     )
-    assert took < 5
+    assert took < 10  # the 0.3 s timeout, not the 20 s the blocked task would take
     assert all(f.done() for f in futures)
     assert all(f.state is not None and f.state.is_cancelled() for f in futures)
     release.clear()
     with pytest.raises(TimeoutError, match="Flow run exceeded timeout"):
         too_long()
     release.set()
-    time.sleep(0.1)
 
 
 def test_a_subflow_timeout_does_not_stop_the_parent():
+    release = threading.Event()  # the subflow's body is stuck until the test says
+
     @flow(timeout_seconds=0.2)
     def sleeper():
-        time.sleep(0.6)
+        release.wait(20)
 
     @flow
     def parent():
         state = sleeper(return_state=True)
         return state.name
 
-    assert parent() == "TimedOut"
-    time.sleep(0.5)  # the abandoned body finishes before the thread check
+    try:
+        assert parent() == "TimedOut"
+    finally:
+        release.set()  # the abandoned body ends (the thread check waits for it)
 
 
 @pytest.mark.dask
-def test_a_task_timeout_on_dask_ends_timed_out():
+def test_a_task_timeout_on_dask_ends_timed_out(tmp_path):
     from .conftest import small_dask_runner
 
+    release = tmp_path / "release"  # a file: the task runs in a worker process
+
     @task(timeout_seconds=0.5)
-    def sleeps_on_a_worker() -> str:
-        time.sleep(3)
+    def sleeps_on_a_worker(release) -> str:
+        deadline = time.monotonic() + 60
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # stuck until its run has timed out
         return "late"
 
     @task
@@ -348,7 +412,9 @@ def test_a_task_timeout_on_dask_ends_timed_out():
 
     @flow(task_runner=small_dask_runner())
     def times_out_on_dask():
-        return sleeps_on_a_worker(return_state=True), after()
+        state = sleeps_on_a_worker(release, return_state=True)
+        release.touch()  # the abandoned call may return now
+        return state, after()
 
     started = time.monotonic()
     state, value = times_out_on_dask()
@@ -361,6 +427,7 @@ def test_a_task_timeout_on_dask_ends_timed_out():
 
 def test_an_abandoned_body_is_refused_and_does_not_hang():
     seen = {}
+    release = threading.Event()  # the body goes on only once its run has timed out
 
     @flow
     def sub() -> str:
@@ -368,23 +435,30 @@ def test_an_abandoned_body_is_refused_and_does_not_hang():
 
     @flow(timeout_seconds=0.3)
     def too_slow() -> None:
-        time.sleep(0.6)
+        release.wait(20)
         try:
             sub()
         except BaseException as error:
             seen["error"] = type(error).__name__
             raise
 
-    state = too_slow(return_state=True)
+    try:
+        state = too_slow(return_state=True)
+    finally:
+        release.set()
     assert state.name == "TimedOut"
-    deadline = time.monotonic() + 10
-    while "error" not in seen and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert wait_until(lambda: "error" in seen)
     assert seen["error"] == "FlowRunCancelled"
 
 
 def test_late_submissions_of_a_timed_out_attempt_do_not_count_in_the_retry():
+    """On a manual clock: the first attempt times out while it is stuck, and submits its
+    task only once the second attempt runs (which waits for it, with no timeout of its own
+    firing meanwhile)."""
     attempts = []
+    first_started = threading.Event()
+    release_first = threading.Event()
+    late: list[str] = []  # what became of the abandoned attempt's submission
 
     @task
     def fails() -> None:
@@ -394,18 +468,41 @@ def test_late_submissions_of_a_timed_out_attempt_do_not_count_in_the_retry():
     def first_attempt_is_slow() -> None:
         attempts.append(1)
         if len(attempts) == 1:
-            time.sleep(0.8)
-            fails.submit()  # refused: this attempt timed out
+            first_started.set()
+            assert release_first.wait(20)
+            try:
+                fails.submit()  # refused: this attempt timed out
+            except BaseException as error:
+                late.append(type(error).__name__)
+                raise
+            late.append("accepted")
+        else:
+            release_first.set()  # the late submission happens during this attempt
+            assert wait_until(lambda: late)
 
-    state = first_attempt_is_slow(return_state=True)
+    clock = ManualClock()
+    try:
+        with ActorSystem(clock=clock) as system:
+            run = system.launch(first_attempt_is_slow)
+            assert first_started.wait(20)
+            _advance_to_the_timer(clock, 0.5)  # times out: the retry starts at once
+            state = run.wait(20)
+    finally:
+        release_first.set()
+    assert state is not None
     assert str(state) == "Completed(message='All states completed.', type=COMPLETED)"
-    time.sleep(0.5)
+    assert len(attempts) == 2
+    assert late == ["FlowRunCancelled"]
 
 
 def test_a_nested_task_with_a_timeout_ends_at_its_deadline():
+    release = threading.Event()
+    inner_threads: list[threading.Thread] = []
+
     @task(timeout_seconds=0.3)
     def inner() -> str:
-        time.sleep(2.5)
+        inner_threads.append(threading.current_thread())
+        release.wait(30)  # the call would take 30 s: only its timeout ends it sooner
         return "late"
 
     @task
@@ -418,10 +515,14 @@ def test_a_nested_task_with_a_timeout_ends_at_its_deadline():
     def nests():
         return outer()
 
-    name, took = nests()
+    try:
+        name, took = nests()
+    finally:
+        release.set()
     assert name == "TimedOut"
-    assert took < 1.8  # far from the 2.5 s the abandoned call takes
-    time.sleep(2.0)  # the abandoned call finishes before the thread check
+    assert took < 10  # at its 0.3 s deadline, far from the 30 s the abandoned call takes
+    assert inner_threads
+    assert wait_until(lambda: not inner_threads[0].is_alive())  # it ends once released
 
 
 def test_idle_workers_are_all_woken():
@@ -438,8 +539,13 @@ def test_idle_workers_are_all_woken():
 
     @flow(task_runner=ConcurrentTaskRunner(max_workers=4))
     def three_at_once():
+        from actorflow._context import current_flow_run
+
+        context = current_flow_run()
+        assert context is not None
+        backend = context.backend
         warm.submit().wait(10)  # leaves one idle worker
-        time.sleep(0.05)
+        assert wait_until(lambda: backend._idle == 1)  # asleep: the calls below must wake it
         return [f.result(timeout=15) for f in meet.map(range(3))]
 
     assert three_at_once() == [True, True, True]

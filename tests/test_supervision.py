@@ -13,14 +13,9 @@ from hypothesis import strategies as st
 import actorflow
 from actorflow import ActorSystem, Backoff, Child, flow
 
+from .conftest import wait_until
+
 FAST = Backoff(initial=0.01, maximum=0.05, factor=2.0, jitter=0.2)
-
-
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
 
 
 @flow
@@ -56,8 +51,8 @@ def test_transient_does_not_restart_a_completed_run_and_temporary_never_restarts
     with ActorSystem() as system:
         transient = system.supervise(completes, restart="transient", backoff=FAST)
         temporary = system.supervise(crashes, restart="temporary", backoff=FAST)
-        assert _wait_for(lambda: transient.current is not None and transient.current.done())
-        assert _wait_for(lambda: temporary.current is not None and temporary.current.done())
+        assert wait_until(lambda: transient.current is not None and transient.current.done())
+        assert wait_until(lambda: temporary.current is not None and temporary.current.done())
         time.sleep(0.2)
         assert len(transient.runs) == 1 and transient.restarts == 0
         assert len(temporary.runs) == 1 and temporary.restarts == 0
@@ -76,7 +71,7 @@ def test_transient_restarts_a_failed_run(tmp_path):
 
     with ActorSystem() as system:
         sup = system.supervise(fails_once, marker, restart="transient", backoff=FAST)
-        assert _wait_for(lambda: len(sup.runs) == 2 and sup.runs[1].done())
+        assert wait_until(lambda: len(sup.runs) == 2 and sup.runs[1].done())
         assert sup.runs[1].state.is_completed()
         assert sup.restarts == 1
 
@@ -116,7 +111,7 @@ def test_stop_cancels_children_and_shutdown_stops_supervisors_first():
     before = set(threading.enumerate())
     system = ActorSystem()
     sup = system.supervise(serves, backoff=FAST)
-    assert _wait_for(
+    assert wait_until(
         lambda: (
             sup.current is not None
             and sup.current.state is not None
@@ -128,7 +123,7 @@ def test_stop_cancels_children_and_shutdown_stops_supervisors_first():
     assert sup.current.state.is_cancelled()
     assert len(sup.runs) == 1  # stopping is not a reason to restart
     other = system.supervise(serves, backoff=FAST)
-    assert _wait_for(lambda: other.current is not None)
+    assert wait_until(lambda: other.current is not None)
     system.shutdown(timeout=20)
     assert other.status == "stopped"
     assert len(other.runs) == 1
@@ -213,7 +208,7 @@ def test_stopping_a_parent_stops_its_groups():
 
     with ActorSystem() as system:
         parent = system.supervisor(children=[Group(children=[Child(flow=serves)], backoff=FAST)])
-        assert _wait_for(
+        assert wait_until(
             lambda: parent.children[0] is not None and parent.children[0].current is not None
         )
         nested = parent.children[0]
@@ -241,7 +236,7 @@ def test_backoff_grows_and_starts_over_after_a_long_enough_run():
         raise RuntimeError("fail")
 
     def next_delay(clock: ManualClock) -> float:
-        assert _wait_for(lambda: clock.next_deadline() is not None, 10)
+        assert wait_until(lambda: clock.next_deadline() is not None, 10)
         deadline = clock.next_deadline()
         assert deadline is not None
         return deadline - clock.now()
@@ -254,7 +249,7 @@ def test_backoff_grows_and_starts_over_after_a_long_enough_run():
         )
         assert next_delay(clock) == pytest.approx(60)  # n=0
         clock.advance(60)
-        assert _wait_for(lambda: len(runs) == 2, 10)
+        assert wait_until(lambda: len(runs) == 2, 10)
         clock.advance(200)  # the second run lives longer than the maximum (120 s)...
         release_second.set()
         assert next_delay(clock) == pytest.approx(60)  # ...so the count starts over: n=0
@@ -274,7 +269,7 @@ def test_group_children_stop_last_started_first():
 
     with ActorSystem() as system:
         group = system.supervisor(children=[Child(flow=child_a), Child(flow=child_b)])
-        assert _wait_for(
+        assert wait_until(
             lambda: all(
                 r is not None and r.state is not None and r.state.is_running()
                 for r in group.current_runs()

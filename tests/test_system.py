@@ -12,6 +12,8 @@ from actorflow import ActorflowError, ActorSystem, FlowRunCancelled, flow, task
 from actorflow.states import StateType
 from actorflow.task_runners import ConcurrentTaskRunner, SequentialTaskRunner
 
+from .conftest import wait_until
+
 
 @task
 def step(i: int) -> int:
@@ -35,9 +37,7 @@ def test_launch_returns_at_once_and_the_run_can_be_observed():
         assert run.flow_name == "waits-for-gate"
         assert len(run.id) == 32
         assert "-" in run.name
-        deadline = time.monotonic() + 10
-        while (run.state is None or not run.state.is_running()) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: run.state is not None and run.state.is_running())
         assert run.state is not None and run.state.is_running()
         assert run.wait(timeout=0.05) is None
         gate.set()
@@ -85,6 +85,7 @@ def _sleeper(seconds: float) -> None:
 )
 def test_cancel_stops_a_busy_body_in_bounded_time(runner):
     swallowed = []
+    steps = []
 
     @flow(task_runner=runner)
     def busy() -> None:
@@ -94,17 +95,18 @@ def test_cancel_stops_a_busy_body_in_bounded_time(runner):
                 step(i)
             except Exception:  # user code that catches everything still stops
                 swallowed.append(i)
+            steps.append(i)
             i += 1
 
     with ActorSystem() as system:
         run = system.launch(busy)
-        time.sleep(0.2)
+        assert wait_until(lambda: len(steps) >= 10)  # busy calling tasks
         started = time.monotonic()
         run.cancel()
         state = run.wait(timeout=20)
         assert state is not None
         assert state.type is StateType.CANCELLED
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 10  # not never (the body loops for good)
         assert swallowed == []
 
 
@@ -118,6 +120,7 @@ def test_cancel_interrupts_sleep_and_cancels_pending_tasks_and_subflows():
 
     @flow
     def child() -> None:
+        seen["child"] = True
         actorflow.sleep(30)
 
     @flow(task_runner=ConcurrentTaskRunner(max_workers=1))
@@ -132,17 +135,15 @@ def test_cancel_interrupts_sleep_and_cancels_pending_tasks_and_subflows():
 
     with ActorSystem() as system:
         run = system.launch(parent)
-        deadline = time.monotonic() + 10
-        while "queued" not in seen and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)
+        assert wait_until(lambda: "child" in seen)  # the subflow sleeps, two tasks submitted
         run.cancel("stop now")
         state = run.wait(timeout=20)
         release.set()
         assert str(state) == "Cancelled(message='stop now', type=CANCELLED)"
         assert seen["queued"].state.is_cancelled()
         assert seen["running"].done()
-        assert seen.get("signal") is True
+        # the body hears of the cancel on its own thread, whenever it next runs
+        assert wait_until(lambda: seen.get("signal") is True)
         names = {s.task_name: s.state.type for s in run.task_runs()}
         assert names == {"blocks": StateType.CANCELLED}
 
@@ -151,7 +152,7 @@ def test_shutdown_cancels_runs_and_leaves_no_threads():
     before = _system_threads()
     system = ActorSystem()
     runs = [system.launch(_sleeper, 30) for _ in range(3)]
-    time.sleep(0.2)
+    assert wait_until(lambda: all(r.state is not None and r.state.is_running() for r in runs))
     system.shutdown(timeout=20)
     assert all(r.state is not None and r.state.is_cancelled() for r in runs)
     leftover = {t for t in _system_threads() - before if t.is_alive()}
@@ -179,17 +180,20 @@ def test_sleep_outside_a_flow_and_bad_values():
     "runner", [SequentialTaskRunner, ConcurrentTaskRunner], ids=["seq", "conc"]
 )
 def test_shutdown_leaves_no_threads_for_either_runner(runner):
+    worked: list[int] = []
+
     @flow(task_runner=runner)
     def works_until_cancelled() -> None:
         futures = [step.submit(i) for i in range(5)]
         for future in futures:
             future.result(timeout=20)
+        worked.append(1)
         actorflow.sleep(30)
 
     before = _system_threads()
     system = ActorSystem()
     runs = [system.launch(works_until_cancelled) for _ in range(2)]
-    time.sleep(0.3)
+    assert wait_until(lambda: len(worked) == 2)  # both runs' runners and workers are up
     system.shutdown(timeout=30)
     assert all(r.state is not None and r.state.is_cancelled() for r in runs)
     assert {t for t in _system_threads() - before if t.is_alive()} == set()
@@ -283,8 +287,11 @@ def test_shutdown_cancels_every_run_at_once_and_reports_the_late_ones():
 
     import actorflow
 
+    under_way: list[int] = []
+
     @flow
     def slow_to_notice(i: int) -> int:
+        under_way.append(i)
         for _ in range(150):
             time.sleep(0.4)  # notices a cancel only at its next call into actorflow
             actorflow.sleep(0)
@@ -292,7 +299,7 @@ def test_shutdown_cancels_every_run_at_once_and_reports_the_late_ones():
 
     system = ActorSystem()
     runs = [system.launch(slow_to_notice, i) for i in range(20)]
-    time.sleep(0.1)  # the runs are under way
+    assert wait_until(lambda: len(under_way) == 20)  # the runs are under way
     started = time.monotonic()
     late = system.shutdown(timeout=30)
     assert time.monotonic() - started < 4  # not 20 runs x up to 0.4 s each, in turn
@@ -302,7 +309,6 @@ def test_shutdown_cancels_every_run_at_once_and_reports_the_late_ones():
 
 def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threads(caplog):
     import threading
-    import time
 
     release = threading.Event()
 
@@ -312,10 +318,7 @@ def test_shutdown_returns_the_runs_that_would_not_stop_and_still_stops_its_threa
 
     system = ActorSystem()
     run = system.launch(stubborn)
-    deadline = time.monotonic() + 10
-    while not (run.state is not None and run.state.is_running()):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    assert wait_until(lambda: run.state is not None and run.state.is_running())
     late = system.shutdown(timeout=0.5)
     try:
         assert [r.id for r in late] == [run.id]
