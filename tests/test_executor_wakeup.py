@@ -234,6 +234,7 @@ class _Call:
     """Just what `ExecutorBackend` uses of a `TaskCall`."""
 
     may_time_out = False
+    flow_run = None  # (a call of a flow run that was cancelled is never started)
 
     def __init__(self, fn) -> None:
         self.fn = fn

@@ -102,15 +102,19 @@ def start_flow_run(
     parent: FlowRunContext | None,
     journal: JournalActor | None = None,
     keep_task_runs: int | None = None,
+    register: Callable[[FlowRunHandle], object] | None = None,
 ) -> FlowRunHandle:
     """Start a flow run's actor; returns its handle at once. The body starts once the
-    runner is up. Called on the starting thread.
+    runner is up. Called on the starting thread. `register` is given the handle as soon
+    as it exists, before anything can fail or be interrupted.
 
     With a `journal`, the run's records go to it, and its ledger keeps only the last
     `keep_task_runs` finished task runs in memory (the journal has them all)."""
     ensure_console_logging()
     handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow.name)
     handle.journal = journal
+    if register is not None:
+        register(handle)
     actor = FlowRunActor(
         handle=handle,
         flow=flow,

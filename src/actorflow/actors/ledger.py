@@ -89,10 +89,16 @@ class LedgerActor(LightActor):
         self._reported = False
         self._children: set[str] = set()
         self._submitted = 0
+        self._cancel_message: str | None = None  # set once this attempt is cancelled
 
     @handles(TaskRunSubmitted)
     def _on_task_submitted(self, message: TaskRunSubmitted) -> None:
         self._pending[message.task_run_id] = message.task_run_ref
+        if self._cancel_message is not None:  # submitted as the cancel went out: cancelled
+            tell_if_alive(
+                message.task_run_ref,
+                CancelTaskRun(task_run_id=message.task_run_id, message=self._cancel_message),
+            )
         self._records[message.task_run_id] = _Record(
             self._submitted, message.task_run_name, message.task_name, message.future
         )
@@ -121,6 +127,11 @@ class LedgerActor(LightActor):
     def _on_child_started(self, message: ChildFlowRunStarted) -> None:
         self._children.add(message.child_flow_run_id)
         self._pending[message.child_flow_run_id] = message.child_flow_run_ref
+        if self._cancel_message is not None:
+            tell_if_alive(
+                message.child_flow_run_ref,
+                CancelFlowRun(flow_run_id=message.child_flow_run_id, message=self._cancel_message),
+            )
 
     @handles(ChildFlowRunFinished)
     def _on_child_finished(self, message: ChildFlowRunFinished) -> None:
@@ -139,7 +150,9 @@ class LedgerActor(LightActor):
 
     def _cancel_pending(self, text: str) -> None:
         """The one cancel path: each pending task run and subflow run gets the cancel
-        message its kind handles."""
+        message its kind handles, and so does each one that registers later in this
+        attempt (its body may have been submitting it as the cancel went out)."""
+        self._cancel_message = text
         for run_id, ref in list(self._pending.items()):
             cancel: object
             if run_id in self._children:
@@ -195,6 +208,7 @@ class LedgerActor(LightActor):
         self._tally = StatesTally()
         self._sealed = False
         self._reported = False
+        self._cancel_message = None
 
     def _report_if_done(self) -> None:
         if self._sealed and not self._pending and not self._reported:

@@ -30,6 +30,7 @@ from actorflow.journal._settings import JournalSettings, journal_directory, jour
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Callable
 
     from actorflow._context import FlowRunContext
     from actorflow.actors.flow_run import FlowDefinition
@@ -87,12 +88,21 @@ class Runtime:
         """
         if parent is not None:
             return self._start(flow, args, kwargs, parent)
-        with self._lock:
-            self.check_open()
-            self.runs = {k: h for k, h in self.runs.items() if not _gone(h)}
-            handle = self._start(flow, args, kwargs, None)
-            self.runs[handle.flow_run_id] = handle
-        handle.add_done_callback(self._forget)
+        # Registered as soon as its handle exists: a Ctrl-C while its thread starts still
+        # leaves a run that shutdown (and the exit hook) knows of and waits for.
+        registered: list[FlowRunHandle] = []
+        try:
+            with self._lock:
+                self.check_open()
+                self.runs = {k: h for k, h in self.runs.items() if not _gone(h)}
+                try:
+                    handle = self._start(flow, args, kwargs, None, registered.append)
+                finally:
+                    for started in registered:
+                        self.runs[started.flow_run_id] = started
+        finally:
+            for started in registered:  # (outside the lock: _forget takes it)
+                started.add_done_callback(self._forget)
         return handle
 
     def _start(
@@ -101,6 +111,7 @@ class Runtime:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         parent: FlowRunContext | None,
+        register: Callable[[FlowRunHandle], object] | None = None,
     ) -> FlowRunHandle:
         return start_flow_run(
             flow,
@@ -110,6 +121,7 @@ class Runtime:
             clock=self.clock,
             start_flow=self.start_flow_run,
             parent=parent,
+            register=register,
             journal=self.journal,
             keep_task_runs=self._keep_task_runs,
         )
@@ -156,21 +168,21 @@ class Runtime:
         a second Ctrl-C stops the wait and lets the interpreter exit at once."""
         with self._lock:
             going = [h for h in self.runs.values() if not _gone(h)]
-        if going:
-            shown = 3
-            names = ", ".join(repr(h.flow_run_name) for h in going[:shown])
-            more = f" and {len(going) - shown} more" if len(going) > shown else ""
-            sys.stderr.write(
-                f"actorflow: cancelling flow run {names}{more} before exit; waiting up to "
-                "30 s for its code to stop (press Ctrl-C again to exit at once)\n"
+        try:  # from the first line on: a second Ctrl-C at any point ends the wait
+            if going:
+                shown = 3
+                names = ", ".join(repr(h.flow_run_name) for h in going[:shown])
+                more = f" and {len(going) - shown} more" if len(going) > shown else ""
+                sys.stderr.write(
+                    f"actorflow: cancelling flow run {names}{more} before exit; waiting up to "
+                    "30 s for its code to stop (press Ctrl-C again to exit at once)\n"
+                )
+                sys.stderr.flush()
+            # The waiting happens on a helper thread; this one wakes up every 0.2 s, so that
+            # a Ctrl-C (which the OS may deliver to any thread) is noticed at once.
+            stopper = threading.Thread(
+                target=self.shutdown, kwargs={"timeout": 30.0}, name="actorflow-exit", daemon=True
             )
-            sys.stderr.flush()
-        # The waiting happens on a helper thread; this one wakes up every 0.2 s, so that a
-        # Ctrl-C (which the OS may deliver to any thread) is noticed at once.
-        stopper = threading.Thread(
-            target=self.shutdown, kwargs={"timeout": 30.0}, name="actorflow-exit", daemon=True
-        )
-        try:
             stopper.start()
             while stopper.is_alive():
                 stopper.join(0.2)

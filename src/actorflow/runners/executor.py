@@ -244,6 +244,12 @@ class ExecutorBackend(Backend):
                 self._wake_locked()
 
     def _execute(self, call: TaskCall, worker: _Worker | None) -> None:
+        flow_run = call.flow_run
+        if flow_run is not None and flow_run.cancelled.is_set():
+            # Its flow run was cancelled (or timed out) while the call waited in the queue:
+            # it never starts. Its task run hears of the cancel from the flow run's ledger
+            # and ends Cancelled (that claim succeeds, as nobody claimed the call here).
+            return
         if not call.claim():
             return  # cancelled or timed out before it started
         local = self._local
