@@ -109,12 +109,12 @@ def _entry_and_record(kind, ids, text, state_type, at):
         )
     if kind == "task_state":
         return (
-            (e.TASK_STATE, task_id, flow_id, state_type, text, None, at),
+            (e.TASK_STATE, task_id, flow_id, state_type.value, text, None, at),
             TaskRunStateChanged(task_id, flow_id, state_type, text, None, at),
         )
     if kind == "flow_state":
         return (
-            (e.FLOW_STATE, flow_id, state_type, text, text, at),
+            (e.FLOW_STATE, flow_id, state_type.value, text, text, at),
             FlowRunStateChanged(flow_id, state_type, text, text, at),
         )
     return (

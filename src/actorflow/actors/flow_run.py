@@ -156,7 +156,7 @@ def _never_started(
     )
     if journal is not None:
         journal.record(
-            (FLOW_STATE, handle.flow_run_id, crashed.type, crashed.name, crashed.message,
+            (FLOW_STATE, handle.flow_run_id, crashed.type.value, crashed.name, crashed.message,
              crashed.timestamp)
         )  # fmt: skip
         journal.record((FLOW_ENDED, handle.flow_run_id))
@@ -353,7 +353,14 @@ class FlowRunActor(ThreadActor):
             state = instruction.state
             if self._record is not None:
                 self._record(
-                    (FLOW_STATE, self._id, state.type, state.name, state.message, state.timestamp)
+                    (
+                        FLOW_STATE,
+                        self._id,
+                        state.type.value,
+                        state.name,
+                        state.message,
+                        state.timestamp,
+                    )
                 )
             self._handle.set_state(state)
         elif kind is ins.Log:

@@ -54,7 +54,7 @@ from actorflow.core.lines import FINISHED_LINE, SUBMITTED_LINE
 from actorflow.core.names import new_id
 from actorflow.core.task_run_machine import TaskRunMachine
 from actorflow.futures import TaskFutureWriter
-from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE
+from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE, TYPE_VALUES
 from actorflow.journal._parameters import summarize, summarize_kwargs
 
 if TYPE_CHECKING:
@@ -170,6 +170,7 @@ class TaskRunActor(LightActor):
         )
         self._journal = journal = port.journal
         if journal is not None:  # created, in its first state (Pending)
+            args, kwargs = request.args, request.kwargs
             journal(
                 (
                     TASK_CREATED,
@@ -177,9 +178,9 @@ class TaskRunActor(LightActor):
                     task_run_name,
                     request.task_name,
                     port.flow_run_id,
-                    request.fn,
-                    summarize(args) if (args := request.args) else args,
-                    summarize_kwargs(kwargs) if (kwargs := request.kwargs) else kwargs,
+                    request.fn if args else None,  # (for the parameters' names)
+                    summarize(args) if args else None,
+                    summarize_kwargs(kwargs) if kwargs else None,
                     self._machine.state.timestamp,
                 )
             )
@@ -295,7 +296,7 @@ class TaskRunActor(LightActor):
 
     def _journal_state(self, state: State) -> None:
         self._journal(  # type: ignore[misc]  # (only called with a journal)
-            (TASK_STATE, self.task_run_id, self._port.flow_run_id, state.type, state.name,
+            (TASK_STATE, self.task_run_id, self._port.flow_run_id, TYPE_VALUES[state.type], state.name,
              state.message, state.timestamp)
         )  # fmt: skip
 

@@ -44,15 +44,14 @@ if TYPE_CHECKING:
 
 __all__ = ["SegmentWriter"]
 
-_COMPLETED: Final = StateType.COMPLETED
+_COMPLETED: Final = StateType.COMPLETED.value
 _TASK_STATE: Final = e.TASK_STATE
 _TASK_CREATED: Final = e.TASK_CREATED
 _pack_header: Final = pack_header
 _crc32: Final = zlib.crc32
 _ENDED_KEPT: Final = 1000  # ended runs whose late records still extend their stretch
 _FILE_MODE: Final = 0o600  # a journal may hold parameters: readable by its owner only
-_VALUES: Final = {t: t.value for t in StateType}  # (a dict lookup beats the enum's property)
-_FINAL: Final = FINAL_STATE_TYPES
+_FINAL: Final = frozenset(t.value for t in FINAL_STATE_TYPES)
 _R_TASK_CREATED: Final = int(RecordType.TASK_RUN_CREATED)
 _R_TASK_STATE: Final = int(RecordType.TASK_RUN_STATE)
 _R_FLOW_CREATED: Final = int(RecordType.FLOW_RUN_CREATED)
@@ -228,12 +227,12 @@ class SegmentWriter:
                 if code == _TASK_STATE:
                     _, task_run_id, flow_run_id, kind, name, message, timestamp = entry
                     payload = pack(
-                        [_R_TASK_STATE, task_run_id, flow_run_id, _VALUES[kind], name, message,
-                         timestamp]
-                    )  # fmt: skip
+                        [_R_TASK_STATE, task_run_id, flow_run_id, kind, name, message, timestamp]
+                    )
                 elif code == _TASK_CREATED:
                     _, task_run_id, name, task_name, flow_run_id, fn, args, kwargs, at = entry
                     parameters = self._parameters(fn, args, kwargs) if args or kwargs else {}
+
                     payload = pack(
                         [_R_TASK_CREATED, task_run_id, name, task_name, flow_run_id, parameters, at]
                     )
@@ -246,7 +245,7 @@ class SegmentWriter:
                 if (run := open_runs.get(flow_run_id)) is not None:
                     if kind is None:
                         run.created += 1
-                    elif kind is _COMPLETED:
+                    elif kind == _COMPLETED:
                         run.completed += 1
                 elif flow_run_id in self._ended:
                     batch.late.add(flow_run_id)
@@ -280,7 +279,7 @@ class SegmentWriter:
 
     def _flow_state(self, entry: tuple[Any, ...], batch: _Batch) -> None:
         _, flow_run_id, kind, name, message, timestamp = entry
-        fields = [flow_run_id, _VALUES[kind], name, message, timestamp]
+        fields = [flow_run_id, kind, name, message, timestamp]
         batch.records += frame(self._pack([_R_FLOW_STATE, *fields]))
         if kind in _FINAL and (run := self._open_runs.get(flow_run_id)):
             run.final = fields
@@ -369,10 +368,15 @@ class SegmentWriter:
             self.on_rotate()
 
     def _parameters(
-        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        fn: Callable[..., Any] | None,
+        args: tuple[Any, ...] | None,
+        kwargs: dict[str, Any] | None,
     ) -> dict[str, str]:
         """The parameters' texts (see `_parameters`) under their parameter names."""
         texts = {str(k): text_of(v) for k, v in kwargs.items()} if kwargs else {}
+        if fn is None:
+            return texts
         if not args:
             return texts
         try:
