@@ -178,19 +178,27 @@ def synthetic_journal(
                 at,
             )
         )
-        entries.append((e.FLOW_STATE, run_id, StateType.RUNNING, "Running", None, at))
+        entries.append((e.FLOW_STATE, run_id, StateType.RUNNING.value, "Running", None, at))
         for j in range(tasks):
             task_id = uuid.uuid4().hex
             entries.append((e.TASK_CREATED, task_id, f"step-{j}", "step", run_id, None, (), {}, at))
             entries.append(
-                (e.TASK_STATE, task_id, run_id, StateType.RUNNING, "Running", None, at + 0.001 * j)
+                (
+                    e.TASK_STATE,
+                    task_id,
+                    run_id,
+                    StateType.RUNNING.value,
+                    "Running",
+                    None,
+                    at + 0.001 * j,
+                )
             )
             entries.append(
                 (
                     e.TASK_STATE,
                     task_id,
                     run_id,
-                    StateType.COMPLETED,
+                    StateType.COMPLETED.value,
                     "Completed",
                     None,
                     at + 0.001 * j + 0.01,
@@ -198,9 +206,9 @@ def synthetic_journal(
             )
         failed = failed_every and i % failed_every == failed_every - 1
         final = (
-            (StateType.FAILED, "Failed", "boom")
+            (StateType.FAILED.value, "Failed", "boom")
             if failed
-            else (StateType.COMPLETED, "Completed", None)
+            else (StateType.COMPLETED.value, "Completed", None)
         )
         entries.append((e.FLOW_STATE, run_id, *final, at + 0.5))
         entries.append((e.FLOW_ENDED, run_id))

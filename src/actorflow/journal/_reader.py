@@ -204,15 +204,8 @@ def _index_entries(segment: SegmentFile) -> Iterator[list[Any]]:
         return
     if not data.startswith(FILE_MAGIC):
         return
-    unpack = msgpack.unpackb
-    for item in iter_payloads(data):
-        if isinstance(item, Damage):
-            continue
-        try:
-            values = unpack(item[1], raw=False)
-        except ValueError:
-            continue
-        if isinstance(values, list) and values and values[0] in (_STARTED, _ENDED):
+    for values in _arrays(data, len(FILE_MAGIC)):
+        if values[0] in (_STARTED, _ENDED):
             yield values
 
 
@@ -415,8 +408,14 @@ def _raw_records(path: Path, start: int | None, stop: int | None) -> Iterator[li
             data = file.read() if stop is None else file.read(max(stop - first, 0))
     except OSError:
         return
+    yield from _arrays(data, 0)
+
+
+def _arrays(data: bytes, start: int) -> Iterator[list[Any]]:
+    """The payloads of the intact frames of `data` from `start` that are msgpack arrays
+    (records, undecoded into classes: readers filter on the raw fields first)."""
     unpack = msgpack.unpackb
-    for item in iter_frames(data):
+    for item in iter_frames(data, start):
         if isinstance(item, Damage):
             continue
         try:
