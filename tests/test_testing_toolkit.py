@@ -1,0 +1,131 @@
+"""`actorflow.testing`: history checks and the pytest plugin's fixtures."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from actorflow import flow, task
+from actorflow.states import State, StateType
+from actorflow.testing import ManualClock, assert_history, check_history, history_of
+
+pytest_plugins = ("pytester",)
+
+
+def _s(kind: StateType, at: float, name: str = "") -> State:
+    return State(type=kind, name=name or kind.title, timestamp=at)
+
+
+def test_a_legal_history_passes_and_an_illegal_step_is_named():
+    check_history(
+        [
+            _s(StateType.PENDING, 1),
+            _s(StateType.RUNNING, 2),
+            _s(StateType.SCHEDULED, 3, "AwaitingRetry"),
+            _s(StateType.RUNNING, 4, "Retrying"),
+            _s(StateType.COMPLETED, 5),
+        ]
+    )
+    with pytest.raises(AssertionError, match=r"step 2 of the history \(Pending -> Completed\)"):
+        check_history([_s(StateType.PENDING, 1), _s(StateType.COMPLETED, 2)])
+    with pytest.raises(AssertionError, match="older than the current state"):
+        check_history([_s(StateType.PENDING, 2), _s(StateType.RUNNING, 1)])
+    with pytest.raises(AssertionError, match="must start SCHEDULED or PENDING"):
+        check_history([_s(StateType.RUNNING, 1)])
+    with pytest.raises(AssertionError, match="empty history"):
+        check_history([])
+
+
+def test_assert_history_compares_names_or_types_and_shows_both_paths():
+    history = (_s(StateType.PENDING, 1), _s(StateType.RUNNING, 2), _s(StateType.COMPLETED, 3))
+    assert_history(history, "Pending", "RUNNING", "Completed")
+    with pytest.raises(AssertionError) as caught:
+        assert_history(history, "Pending", "Completed")
+    assert "expected: Pending -> Completed" in str(caught.value)
+    assert "actual:   Pending -> Running -> Completed" in str(caught.value)
+    with pytest.raises(TypeError, match="history_of"):
+        history_of(42)
+
+
+def test_the_fixtures_run_retries_an_hour_apart_in_no_real_time(actor_system, manual_clock):
+    assert actor_system.clock is manual_clock
+    attempts = []
+
+    @task(retries=3, retry_delay_seconds=3600)
+    def flaky() -> str:
+        attempts.append(manual_clock.now())
+        if len(attempts) < 4:
+            msg = "not yet"
+            raise RuntimeError(msg)
+        return "done"
+
+    @flow
+    def keeps_trying() -> str:
+        return flaky()
+
+    started = time.monotonic()
+    run = actor_system.launch(keeps_trying)
+    deadline = time.monotonic() + 20
+    while not run.done():  # the test drives time: each retry is due only when it says
+        assert time.monotonic() < deadline
+        if not manual_clock.advance_to_next():
+            time.sleep(0.001)
+    assert run.result(timeout=5) == "done"
+    assert time.monotonic() - started < 5
+    assert [round(b - a) for a, b in zip(attempts, attempts[1:], strict=False)] == [3600] * 3
+    (snapshot,) = run.task_runs()
+    assert_history(
+        snapshot,
+        "Pending",
+        "Running",
+        *["AwaitingRetry", "Retrying"] * 3,
+        "Completed",
+    )
+    assert [s.type for s in history_of(run)] == [
+        StateType.PENDING,
+        StateType.RUNNING,
+        StateType.COMPLETED,
+    ]
+
+
+def test_actor_system_fails_a_test_that_leaves_a_run_going(pytester):
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import actorflow
+            from actorflow import flow
+
+            @flow
+            def waits(seconds: float):
+                actorflow.sleep(seconds)  # (a cancel ends it at once)
+
+            def test_forgets_its_run(actor_system):
+                actor_system.launch(waits, 30)
+
+            def test_waits_for_its_run(actor_system):
+                actor_system.launch(waits, 0).wait(10)
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*actor_system: flow runs still going when the test ended*of flow 'waits'*"]
+    )
+
+
+def test_manual_clock_is_the_clock_of_the_clocks_module():
+    from actorflow.clocks import ManualClock as Original
+
+    assert ManualClock is Original
+
+
+def test_the_example_test_file_passes(pytester):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "test_my_flows.py"
+    pytester.makepyfile(test_my_flows=example.read_text())
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result.assert_outcomes(passed=1)
