@@ -6,10 +6,14 @@ import textwrap
 import time
 
 import pytest
+from hypothesis import find, given
+from hypothesis import strategies as st
 
 from actorflow import flow, task
 from actorflow.states import State, StateType
 from actorflow.testing import ManualClock, assert_history, check_history, history_of
+from actorflow.testing import strategies as afst
+from actorflow.transitions import ALLOWED_TRANSITIONS, decide
 
 pytest_plugins = ("pytester",)
 
@@ -129,3 +133,51 @@ def test_the_example_test_file_passes(pytester):
     pytester.makepyfile(test_my_flows=example.read_text())
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
     result.assert_outcomes(passed=1)
+
+
+# -- Hypothesis strategies -------------------------------------------------------------------
+
+
+@given(afst.histories())
+def test_every_generated_history_is_a_legal_path(history):
+    check_history(history)
+
+
+@given(afst.histories(final=True))
+def test_final_histories_end_in_a_final_state(history):
+    assert history[-1].is_final()
+    check_history(history)
+
+
+@given(afst.transitions())
+def test_generated_transitions_are_accepted(pair):
+    assert decide(*pair)
+
+
+@given(afst.illegal_transitions())
+def test_generated_illegal_transitions_are_refused(pair):
+    assert not decide(*pair)
+
+
+@given(afst.states(st.just(StateType.SCHEDULED)))
+def test_states_of_a_type_carry_the_runtime_s_names(state):
+    assert state.type is StateType.SCHEDULED
+    assert state.name in ("Scheduled", "AwaitingRetry")
+
+
+def _rejected(history) -> bool:
+    try:
+        check_history(history)
+    except AssertionError:
+        return True
+    return False
+
+
+def test_a_planted_wrong_transition_table_is_caught_by_histories_and_check_history():
+    # Code under test that (wrongly) lets a run complete without having run:
+    wrong = {
+        **ALLOWED_TRANSITIONS,
+        StateType.PENDING: ALLOWED_TRANSITIONS[StateType.PENDING] | {StateType.COMPLETED},
+    }
+    found = find(afst.histories(table=wrong), _rejected)  # within the default budget
+    assert [s.type for s in found] == [StateType.PENDING, StateType.COMPLETED]
