@@ -181,3 +181,62 @@ def test_a_planted_wrong_transition_table_is_caught_by_histories_and_check_histo
     }
     found = find(afst.histories(table=wrong), _rejected)  # within the default budget
     assert [s.type for s in found] == [StateType.PENDING, StateType.COMPLETED]
+
+
+_RUNNER_AGNOSTIC = textwrap.dedent(
+    """
+    import logging
+    from actorflow import flow, task
+    from actorflow.task_runners import SequentialTaskRunner
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    @flow(task_runner=SequentialTaskRunner())  # the test does not say which runner
+    def doubles() -> list[int]:
+        return [f.result() for f in double.map(range(4))]
+
+    def test_doubles(task_runner, caplog):
+        caplog.set_level(logging.INFO, logger="actorflow")
+        assert doubles() == [0, 2, 4, 6]
+        assert f"Starting task runner `{type(task_runner).__name__}`" in caplog.text
+    """
+)
+
+
+def test_the_runner_option_runs_each_test_on_every_runner_named(pytester):
+    pytester.makepyfile(test_agnostic=_RUNNER_AGNOSTIC)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-v", "--actorflow-runner=sequential,concurrent"
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*test_doubles?sequential? PASSED*", "*test_doubles?concurrent? PASSED*"]
+    )
+    bad = pytester.runpytest_subprocess("--actorflow-runner=threads")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(
+        ["*--actorflow-runner='threads': choose among sequential, concurrent, dask*"]
+    )
+
+
+def test_use_task_runner_overrides_every_flow_s_runner_in_its_block(caplog):
+    import logging
+
+    from actorflow.task_runners import ConcurrentTaskRunner, SequentialTaskRunner
+    from actorflow.testing import use_task_runner
+
+    @flow(task_runner=SequentialTaskRunner())
+    def plain() -> int:
+        return 1
+
+    caplog.set_level(logging.INFO, logger="actorflow")
+    with use_task_runner(ConcurrentTaskRunner(max_workers=2)):
+        assert plain() == 1
+    assert "Starting task runner `ConcurrentTaskRunner`" in caplog.text
+    caplog.clear()
+    assert plain() == 1
+    assert "Starting task runner `SequentialTaskRunner`" in caplog.text
+    with pytest.raises(TypeError, match="use_task_runner"), use_task_runner("threads"):  # type: ignore[arg-type]
+        pass

@@ -163,6 +163,19 @@ def _never_started(
     handle.resolve(crashed)
 
 
+_task_runner_override: TaskRunner | None = None
+"""When set (by `actorflow.testing.use_task_runner`), every flow run started uses this task
+runner instead of its flow's own. Read once per flow run; replaced as a whole."""
+
+
+def set_task_runner_override(runner: TaskRunner | None) -> TaskRunner | None:
+    """Make every flow run started from now on use `runner` (None: each its own flow's);
+    returns the previous setting. For tests: see `actorflow.testing.use_task_runner`."""
+    global _task_runner_override
+    previous, _task_runner_override = _task_runner_override, runner
+    return previous
+
+
 class FlowRunActor(ThreadActor):
     """Feeds its run's machine and carries out what it says; see the module docs.
 
@@ -193,7 +206,7 @@ class FlowRunActor(ThreadActor):
         self._fn = flow.fn
         self._args = args
         self._kwargs = kwargs
-        self._task_runner = flow.task_runner.duplicate()
+        self._task_runner = (_task_runner_override or flow.task_runner).duplicate()
         self._pool = pool
         self._clock = clock
         self._start_flow = start_flow
