@@ -14,7 +14,7 @@ from actorflow.actors.runtime import Runtime, open_journal
 from actorflow.core.supervision import Child, Group, check_strategy
 from actorflow.flows import Flow
 from actorflow.journal._reader import JournalError
-from actorflow.journal._reader import runs as journal_runs
+from actorflow.journal._runs import runs as journal_runs
 from actorflow.journal._settings import JournalSettings
 
 if TYPE_CHECKING:

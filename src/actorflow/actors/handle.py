@@ -19,7 +19,9 @@ from actorflow._logging import flow_run_logger
 from actorflow.actors.base import join_actor
 from actorflow.actors.messages import SnapshotTaskRuns, TaskRunSnapshot
 from actorflow.core.events import CancelFlowRun
-from actorflow.journal._reader import JournalError, run_detail, runs
+from actorflow.journal._detail import run_detail
+from actorflow.journal._reader import JournalError
+from actorflow.journal._runs import runs
 
 if TYPE_CHECKING:
     from collections.abc import Callable

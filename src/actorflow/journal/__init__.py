@@ -15,24 +15,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from actorflow.journal._detail import run_detail
     from actorflow.journal._files import SegmentFile, list_segments
     from actorflow.journal._frames import Damage, Frame, frame, iter_frames
     from actorflow.journal._prune import PruneResult, prune
     from actorflow.journal._reader import (
-        FileReport,
         FlowRunDetail,
         FlowRunSummary,
         JournalError,
         NotAJournalError,
         RunNotFoundError,
         TaskRunHistory,
-        find_run,
         read,
         read_file,
-        run_detail,
-        runs,
-        verify,
-        verify_files,
     )
     from actorflow.journal._records import (
         FlowRunCreated,
@@ -48,12 +43,14 @@ if TYPE_CHECKING:
         decode,
         encode,
     )
+    from actorflow.journal._runs import find_run, runs
     from actorflow.journal._settings import (
         FsyncPolicy,
         JournalSettings,
         journal_directory,
         resolve_home,
     )
+    from actorflow.journal._verify import FileReport, verify, verify_files
 
 __all__ = [
     "Damage",
@@ -100,7 +97,7 @@ __all__ = [
 # and `import actorflow` stays light.
 _LAZY = {
     "Damage": "actorflow.journal._frames",
-    "FileReport": "actorflow.journal._reader",
+    "FileReport": "actorflow.journal._verify",
     "FlowRunCreated": "actorflow.journal._records",
     "FlowRunDetail": "actorflow.journal._reader",
     "FlowRunStateChanged": "actorflow.journal._records",
@@ -124,7 +121,7 @@ _LAZY = {
     "TaskRunStateChanged": "actorflow.journal._records",
     "decode": "actorflow.journal._records",
     "encode": "actorflow.journal._records",
-    "find_run": "actorflow.journal._reader",
+    "find_run": "actorflow.journal._runs",
     "frame": "actorflow.journal._frames",
     "iter_frames": "actorflow.journal._frames",
     "journal_directory": "actorflow.journal._settings",
@@ -133,10 +130,10 @@ _LAZY = {
     "read": "actorflow.journal._reader",
     "read_file": "actorflow.journal._reader",
     "resolve_home": "actorflow.journal._settings",
-    "run_detail": "actorflow.journal._reader",
-    "runs": "actorflow.journal._reader",
-    "verify": "actorflow.journal._reader",
-    "verify_files": "actorflow.journal._reader",
+    "run_detail": "actorflow.journal._detail",
+    "runs": "actorflow.journal._runs",
+    "verify": "actorflow.journal._verify",
+    "verify_files": "actorflow.journal._verify",
 }
 
 
