@@ -32,6 +32,8 @@ from actorflow.journal import (
     iter_frames,
 )
 
+from .conftest import wait_until
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 # -- the format ------------------------------------------------------------------------------
@@ -455,7 +457,15 @@ def test_a_killed_process_leaves_a_readable_journal_and_its_run_reads_as_crashed
     process = _python(_CRASHING, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         assert process.stdout.readline().strip() == b"five"
-        time.sleep(0.5)  # past the writer's 0.1 s interval: the records reached the OS
+
+        def written() -> bool:  # (within the writer's 0.1 s interval)
+            found = journal.runs(tmp_path)
+            if not found:
+                return False
+            states = [t.state for t in journal.run_detail(found[0], tmp_path).task_runs]
+            return len(states) == 6 and states[-1] is not None and states[-1].is_running()
+
+        assert wait_until(written, timeout=20)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:

@@ -21,13 +21,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pykka import ActorDeadError
 
-from actorflow._context import FlowRunContext, reset_current, set_current
-from actorflow._exceptions import ActorflowError
-from actorflow._logging import emit, ensure_console_logging, flow_run_logger
-from actorflow._results import RemoteResult
-from actorflow.actors._pykka_compat import thread_of
+from actorflow._context import FlowRunContext
+from actorflow._logging import emit, flow_run_logger
 from actorflow.actors.base import ThreadActor, join_actor
 from actorflow.actors.dispatch import handles
+from actorflow.actors.flow_body import run_body
 from actorflow.actors.handle import JOIN_TIMEOUT, FlowRunHandle
 from actorflow.actors.ledger import LedgerActor
 from actorflow.actors.messages import (
@@ -58,11 +56,8 @@ from actorflow.core.events import (
     RunnerStopped,
 )
 from actorflow.core.flow_run_machine import FlowRunMachine
-from actorflow.core.names import flow_run_slug, new_id
-from actorflow.core.policy import describe
 from actorflow.journal._entries import FLOW_CREATED, FLOW_ENDED, FLOW_STATE, LOG
 from actorflow.journal._parameters import summarize, summarize_kwargs
-from actorflow.states import State, StateType
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,8 +69,9 @@ if TYPE_CHECKING:
     from actorflow.core.clock import Clock, TimerHandle
     from actorflow.core.policy import RetryPolicy
     from actorflow.runners.base import Backend, TaskRunner
+    from actorflow.states import State
 
-__all__ = ["FlowDefinition", "FlowRunActor", "start_flow_run"]
+__all__ = ["FlowDefinition", "FlowRunActor", "set_task_runner_override"]
 
 
 class FlowDefinition(Protocol):
@@ -89,78 +85,6 @@ class FlowDefinition(Protocol):
     def task_runner(self) -> TaskRunner: ...
     @property
     def policy(self) -> RetryPolicy: ...
-
-
-def start_flow_run(
-    flow: FlowDefinition,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    *,
-    pool: ActorPool,
-    clock: Clock,
-    start_flow: Callable[..., FlowRunHandle],
-    parent: FlowRunContext | None,
-    journal: JournalActor | None = None,
-    keep_task_runs: int | None = None,
-    register: Callable[[FlowRunHandle], object] | None = None,
-) -> FlowRunHandle:
-    """Start a flow run's actor; returns its handle at once. The body starts once the
-    runner is up. Called on the starting thread. `register` is given the handle as soon
-    as it exists, before anything can fail or be interrupted.
-
-    With a `journal`, the run's records go to it, and its ledger keeps only the last
-    `keep_task_runs` finished task runs in memory (the journal has them all)."""
-    ensure_console_logging()
-    handle = FlowRunHandle(flow_run_id=new_id(), flow_run_name=flow_run_slug(), flow_name=flow.name)
-    handle.journal = journal
-    if register is not None:
-        register(handle)
-    actor = FlowRunActor(
-        handle=handle,
-        flow=flow,
-        args=args,
-        kwargs=kwargs,
-        pool=pool,
-        clock=clock,
-        start_flow=start_flow,
-        parent=parent,
-        journal=journal,
-        keep_task_runs=keep_task_runs,
-    )
-    # The ref is on the handle before the actor runs: a cancel, however early, is queued.
-    handle.actor_ref = actor.actor_ref
-    try:
-        actor.begin()
-    except KeyboardInterrupt:
-        # Ctrl-C while the thread was being started: if it runs, the run is cancelled
-        # (never left going); if not, it ends Crashed. Either way the Ctrl-C goes on up.
-        thread = thread_of(actor.actor_ref)
-        if thread is not None and thread.ident is not None:
-            handle.cancel("Interrupted (KeyboardInterrupt)")
-        else:
-            _never_started(handle, journal, KeyboardInterrupt())
-        raise
-    except BaseException as error:  # no thread could be started (memory, thread limits)
-        _never_started(handle, journal, error)
-        msg = f"flow run {handle.flow_run_name!r} of flow {flow.name!r} could not start: {describe(error)}"
-        raise ActorflowError(msg) from error
-    return handle
-
-
-def _never_started(
-    handle: FlowRunHandle, journal: JournalActor | None, error: BaseException
-) -> None:
-    """A run whose actor thread never started ends Crashed, in its handle and journal."""
-    crashed = State(
-        type=StateType.CRASHED, message=f"Flow run could not start: {describe(error)}", data=error
-    )
-    if journal is not None:
-        journal.record(
-            (FLOW_STATE, handle.flow_run_id, crashed.type.value, crashed.name, crashed.message,
-             crashed.timestamp)
-        )  # fmt: skip
-        journal.record((FLOW_ENDED, handle.flow_run_id))
-    handle.resolve(crashed)
 
 
 _task_runner_override: TaskRunner | None = None
@@ -429,7 +353,7 @@ class FlowRunActor(ThreadActor):
             self._cancelled = threading.Event()
             context = self._context = dataclasses.replace(context, cancelled=self._cancelled)
         self._body = threading.Thread(
-            target=_run_body,
+            target=run_body,
             args=(
                 context,
                 self.actor_ref,
@@ -479,44 +403,3 @@ class FlowRunActor(ThreadActor):
 _EXECUTORS: dict[type, Callable[..., None]] = handler_table(FlowRunActor)
 """How the shell carries out each instruction its machine gives (besides the two
 commonest, handled inline)."""
-
-
-def _run_body(
-    context: FlowRunContext, flow_run_ref: ActorRef[Any], attempt: int, body: Callable[[], Any]
-) -> None:
-    """A body thread: call the flow function in its run context, then tell the actor."""
-    token = set_current(context)
-    try:
-        value = _fetch_returned_results(body())
-    except BaseException as error:
-        outcome = BodyFinished(
-            flow_run_id=context.flow_run_id, attempt=attempt, raised=True, value=error
-        )
-    else:
-        outcome = BodyFinished(
-            flow_run_id=context.flow_run_id, attempt=attempt, raised=False, value=value
-        )
-    finally:
-        reset_current(token)
-    tell_if_alive(flow_run_ref, outcome)  # an abandoned body may outlive its run
-
-
-def _fetch_returned_results(value: Any) -> Any:
-    """The body's return value, with the results of the states it returns fetched here:
-    they become the flow's result, which must outlive the task runner (a Dask cluster
-    that holds them closes with the run). Runs on the body thread, which may block."""
-    if isinstance(value, State):
-        return _with_fetched_result(value)
-    if isinstance(value, list | tuple) and any(isinstance(v, State) for v in value):
-        items = [_with_fetched_result(v) if isinstance(v, State) else v for v in value]
-        kind: Any = type(value)
-        if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
-            return kind(*items)
-        return kind(items)
-    return value
-
-
-def _with_fetched_result(state: State) -> State:
-    if state.is_completed() and isinstance(state.data, RemoteResult):
-        return dataclasses.replace(state, data=state.data.fetch())
-    return state

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from actorflow._context import current_flow_run
 from actorflow._exceptions import SystemShutDownError
-from actorflow.actors.flow_run import start_flow_run
 from actorflow.actors.journal import JournalActor
 from actorflow.actors.light import ActorPool
+from actorflow.actors.start_flow import start_flow_run
 from actorflow.actors.supervisor import SupervisorActor, SupervisorWriter
 from actorflow.clocks import RealClock
 from actorflow.core.names import new_id
