@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import actorflow
 from actorflow import ActorSystem, Backoff, flow, task
+from actorflow.testing import check_history, history_of
 
 FAST = Backoff(initial=0.001, maximum=0.01, factor=2.0, jitter=0.5)
 
@@ -156,6 +157,11 @@ class SystemMachine(RuleBasedStateMachine):
             state = run.wait(timeout=30)
             assert state is not None, f"{run} never ended"
             assert state.is_final()
+            # Every run's history is a path through the table: the flow run's own (from
+            # the journal) and each of its task runs'.
+            check_history(history_of(run))
+            for snapshot in run.task_runs():
+                check_history(snapshot.history)
         for sup, max_restarts in self.supervisors:
             assert sup.status in ("stopped", "gave_up")
             assert sup.restarts <= max_restarts

@@ -72,6 +72,7 @@ class JournalActor:
         self._wakeup = threading.Event()
         self._stopped = threading.Event()
         self._failed_once = False
+        self._last_write_ok = True  # (read by `flush` once the thread has ended)
         self._thread = self._start_thread()
         # At interpreter exit, what is left is written and synced, whether or not the
         # system was shut down (its thread is a daemon: it would be cut off).
@@ -102,8 +103,8 @@ class JournalActor:
         """Block until every entry posted before this call is written (for user threads).
         False if that did not happen within `timeout` seconds, if writing failed, or if
         the journal is stopped."""
-        if self._stopped.is_set():
-            return False
+        if self._stopped.is_set():  # everything before the stop was written, if it could be
+            return self._last_write_ok and not self._mailbox
         request = _Flush()
         self.record((e.FLUSH, request))
         self._wakeup.set()
@@ -146,6 +147,7 @@ class JournalActor:
         try:
             self._writer.close()
         except OSError as error:
+            self._last_write_ok = False
             self._report(error)
         finally:
             self._stopped.set()
@@ -163,8 +165,10 @@ class JournalActor:
         try:
             self._writer.write(batch)
             skipped = self._writer.dropped - dropped
+            self._last_write_ok = True
         except OSError as error:
             skipped = 0
+            self._last_write_ok = False
             self._report(error, lost=len(batch) - len(requests))
             for request in requests:
                 request.ok = False
