@@ -10,11 +10,16 @@ flows" page.
 """
 
 from actorflow.clocks import ManualClock
+from actorflow.testing._graphs import ALWAYS_FAILS, GraphNode, GraphRun, TaskGraph
 from actorflow.testing._history import assert_history, check_history, history_of
 from actorflow.testing._runners import make_task_runner, use_task_runner
 
 __all__ = [
+    "ALWAYS_FAILS",
+    "GraphNode",
+    "GraphRun",
     "ManualClock",
+    "TaskGraph",
     "assert_history",
     "check_history",
     "history_of",

@@ -24,13 +24,22 @@ from typing import TYPE_CHECKING, Final
 from hypothesis import strategies as st
 
 from actorflow.states import FINAL_STATE_TYPES, State, StateType
+from actorflow.testing._graphs import ALWAYS_FAILS, Dependency, GraphNode, TaskGraph
 from actorflow.transitions import ALLOWED_TRANSITIONS, INITIAL_STATE_TYPES, decide
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["histories", "illegal_transitions", "state_types", "states", "transitions"]
+__all__ = [
+    "histories",
+    "illegal_transitions",
+    "state_types",
+    "states",
+    "task_graphs",
+    "transitions",
+]
 
+_DEPENDENCIES: Final[list[Dependency]] = ["data", "wait_for", "allow"]
 _TIMES: Final = st.floats(min_value=0.0, max_value=4e9, allow_nan=False, allow_infinity=False)
 _NAMES: Final[dict[StateType, tuple[str, ...]]] = {
     StateType.SCHEDULED: ("Scheduled", "AwaitingRetry"),
@@ -121,6 +130,40 @@ def histories(
     if final is not None:
         strategy = strategy.filter(lambda h: (h[-1].type in FINAL_STATE_TYPES) == final)
     return strategy
+
+
+def task_graphs(*, max_nodes: int = 10) -> st.SearchStrategy[TaskGraph]:
+    """Random DAGs of tasks (`TaskGraph`): up to `max_nodes` tasks, each depending on up to
+    three earlier ones (by data, `wait_for`, or `allow_failure`), some failing once, twice
+    or always, with 0-2 retries. `graph.run(task_runner)` runs one;
+    `graph.expected_types()` says what each task run must end as."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> TaskGraph:
+        size = draw(st.integers(1, max_nodes))
+        nodes = []
+        for i in range(size):
+            deps = (
+                draw(
+                    st.lists(
+                        st.tuples(st.integers(0, i - 1), st.sampled_from(_DEPENDENCIES)),
+                        max_size=min(i, 3),
+                        unique_by=lambda d: d[0],
+                    )
+                )
+                if i
+                else []
+            )
+            nodes.append(
+                GraphNode(
+                    deps=tuple(deps),
+                    fail_attempts=draw(st.sampled_from([0, 0, 1, 2, ALWAYS_FAILS])),
+                    retries=draw(st.integers(0, 2)),
+                )
+            )
+        return TaskGraph(tuple(nodes))
+
+    return build()
 
 
 def _order(kind: StateType) -> str:
