@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from actorflow._context import reset_current, set_current
 from actorflow._results import RemoteResult
-from actorflow.actors.task_run import tell_if_alive
+from actorflow.actors.tell import tell_if_alive
 from actorflow.core.events import BodyFinished
 from actorflow.states import State
 

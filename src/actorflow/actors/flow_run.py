@@ -38,7 +38,7 @@ from actorflow.actors.messages import (
 )
 from actorflow.actors.run_port import ActorRunPort
 from actorflow.actors.runner import RunnerActor
-from actorflow.actors.task_run import tell_if_alive
+from actorflow.actors.tell import tell_if_alive
 from actorflow.core import instructions as ins
 from actorflow.core.dispatch import handler_table, on
 from actorflow.core.events import (

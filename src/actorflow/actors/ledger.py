@@ -27,7 +27,7 @@ from actorflow.actors.messages import (
     TaskRunSnapshot,
     TaskRunSubmitted,
 )
-from actorflow.actors.task_run import tell_if_alive
+from actorflow.actors.tell import tell_if_alive
 from actorflow.core.events import AllRunsFinished, CancelFlowRun, CancelTaskRun, LedgerFailed
 from actorflow.states import StatesTally, without_data
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from actorflow.actors.task_run import start_task_run
+from actorflow.actors.start_task import start_task_run
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,7 +22,7 @@ from actorflow._exceptions import SystemShutDownError
 from actorflow.actors.dispatch import handles
 from actorflow.actors.handle import FlowRunRef
 from actorflow.actors.light import LightActor
-from actorflow.actors.task_run import post_if_alive, tell_if_alive
+from actorflow.actors.tell import post_if_alive, tell_if_alive
 from actorflow.core import instructions as ins
 from actorflow.core.events import (
     ActorCrashed,

@@ -28,6 +28,7 @@ from actorflow._logging import after_console, emit, task_run_logger
 from actorflow.actors.dispatch import handles
 from actorflow.actors.light import LightActor
 from actorflow.actors.messages import TaskRunFinished, TaskRunSubmitted
+from actorflow.actors.tell import post_if_alive, tell_if_alive
 from actorflow.core.events import (
     ActorCrashed,
     CancelTaskRun,
@@ -51,9 +52,7 @@ from actorflow.core.instructions import (
     SubmitAttempt,
 )
 from actorflow.core.lines import FINISHED_LINE, SUBMITTED_LINE
-from actorflow.core.names import new_id
 from actorflow.core.task_run_machine import TaskRunMachine
-from actorflow.futures import TaskFutureWriter
 from actorflow.journal._entries import LOG, TASK_CREATED, TASK_STATE, TYPE_VALUES
 from actorflow.journal._parameters import summarize, summarize_kwargs
 
@@ -65,11 +64,11 @@ if TYPE_CHECKING:
     from actorflow._context import FlowRunContext, TaskRunRequest
     from actorflow.actors.light import ActorPool
     from actorflow.core.clock import Clock, TimerHandle
-    from actorflow.futures import TaskFuture
+    from actorflow.futures import TaskFuture, TaskFutureWriter
     from actorflow.runners.base import Backend
     from actorflow.states import State
 
-__all__ = ["TaskRunActor", "TaskRunServices", "post_if_alive", "start_task_run", "tell_if_alive"]
+__all__ = ["TaskRunActor", "TaskRunServices"]
 
 
 class TaskRunServices(Protocol):
@@ -97,30 +96,6 @@ _REBUILT_LINES: Final = frozenset({SUBMITTED_LINE, FINISHED_LINE})
 # an inline submitter and its task run's handlers only: one lock for all is cheaper than
 # one per run).
 _inline_lock: Final = threading.Lock()
-
-
-def tell_if_alive(ref: ActorRef[Any], message: object) -> bool:
-    """`ref.tell(message)`; False, and nothing else, if the actor has stopped (or its
-    system is shut down)."""
-    try:
-        ref.tell(message)
-    except (ActorDeadError, SystemShutDownError):
-        return False
-    return True
-
-
-def post_if_alive(ref: ActorRef[Any], message: object) -> None:
-    """For the clock's callbacks: deliver `message` to a light actor through the actor
-    pool, so that neither its handlers nor the user callbacks they may run (a future's
-    done-callbacks) ever run on the clock's thread. A `ThreadActor` gets a plain `tell`."""
-    post = getattr(ref, "post", None)
-    try:
-        if post is not None:
-            post(message)
-        else:
-            ref.tell(message)
-    except (ActorDeadError, SystemShutDownError):
-        return
 
 
 def _tell_when_done(ref: ActorRef[Any], task_run_id: str, future: TaskFuture[Any]) -> None:
@@ -417,41 +392,3 @@ class TaskRunActor(LightActor):
         # for as long as the user holds the future).
         fields = vars(self)
         del fields["_future"], fields["_machine"]  # (its history holds the result too)
-
-
-def start_task_run(
-    port: TaskRunServices, request: TaskRunRequest, flow_run: FlowRunContext
-) -> TaskFutureWriter[Any]:
-    """Start a task run's actor and return its future; with `request.inline`, run or hand
-    off its parked first attempt (see `TaskRunRequest.inline`). Called on the submitting
-    thread (it is `ActorRunPort.start_task_run`).
-
-    Raises:
-        FlowRunCancelled: the flow run was cancelled (or timed out): no new task run starts.
-    """
-    flow_run.check_cancelled()
-    index = flow_run.next_task_index(request.task_key)
-    task_run_name = f"{request.task_name}-{request.task_key}-{index}"
-    task_run_id = new_id()
-    future: TaskFutureWriter[Any] = TaskFutureWriter(
-        task_run_id=task_run_id, task_run_name=task_run_name, flow_run_id=port.flow_run_id
-    )
-    actor = TaskRunActor.spawn(
-        task_run_id=task_run_id,
-        task_run_name=task_run_name,
-        request=request,
-        port=port,
-        flow_run=flow_run,
-        future=future,
-    )
-    if request.inline is None:
-        return future
-    call = actor.take_inline()
-    if call is None:
-        return future
-    if request.inline == "nested":
-        if call.claim():
-            call.run_and_report()
-    elif port.backend is None or not port.backend.run_here(call):
-        tell_if_alive(actor.actor_ref, InlineDeclined(task_run_id=task_run_id, attempt=1))
-    return future
