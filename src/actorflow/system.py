@@ -132,6 +132,8 @@ class ActorSystem:
                 `"RUNNING"` for runs still going...).
             limit: at most this many.
             timeout: how long to wait for this system's latest records to be written.
+                If they are not written in time, or writing failed (the journal logs
+                that as an error), the list is what the journal holds so far.
 
         Raises:
             JournalError: the journal is off for this system.
@@ -145,7 +147,7 @@ class ActorSystem:
         ):
             msg = f"runs(limit=...) takes a whole number >= 0, got {limit!r}"
             raise ValueError(msg)
-        journal.flush(timeout)
+        journal.flush(timeout)  # (a listing does not fail for what a write lost: see above)
         name = flow.name if isinstance(flow, Flow) else flow
         return journal_runs(journal.directory.parent, flow=name, state=state, limit=limit)
 
